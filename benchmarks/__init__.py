@@ -1,0 +1,1 @@
+"""Side-by-side performance and quality measurements against named anchors (run by `make bench`)."""

@@ -1,0 +1,2 @@
+"""mathmine.training: Parquet shards -> model. Continued pretraining, SFT, GRPO and evaluation on
+Accelerate and transformers, with the paper's recipes as defaults."""

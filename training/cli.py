@@ -1,0 +1,16 @@
+"""`mathmine train …`: pretraining, SFT and GRPO entry points (registered lazily; see corpus.cli)."""
+
+from __future__ import annotations
+
+import click
+
+from corpus.cli import LazyGroup
+
+TRAIN_COMMANDS = {
+    "tiny-model": "training.tiny_model:tiny_model_cli",
+}
+
+
+@click.group(cls=LazyGroup, lazy=TRAIN_COMMANDS)
+def train() -> None:
+    """Train a model on the corpus: pretrain, sft, grpo."""
