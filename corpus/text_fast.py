@@ -66,7 +66,10 @@ class FastExtractor:
     def _start(self) -> None:
         # A plain subprocess (not multiprocessing): spawn/forkserver would re-import the caller's
         # __main__, which breaks scripts without a main guard; fork is unsafe with threads around.
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [_PKG_ROOT, os.environ.get("PYTHONPATH")]))}
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(filter(None, [_PKG_ROOT, os.environ.get("PYTHONPATH")])),
+        }
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "corpus.text_fast", "1" if self.main_content else "0"],
             stdin=subprocess.PIPE,

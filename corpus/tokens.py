@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-_CJK = "\u3040-\u30FF\u3400-\u4DBF\u4E00-\u9FFF\uAC00-\uD7AF\uF900-\uFAFF"
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 _TOKEN = re.compile(
     rf"[{_CJK}]"  # one CJK / kana / hangul character
     rf"|[^\W{_CJK}]+"  # a run of word characters of any other script (word or number)

@@ -189,7 +189,7 @@ def _frame_gzip(win: _Window, cap: int) -> Iterator[tuple[int, int, bytes | None
                 if size <= cap:
                     out.append(piece)
                 elif not out or len(out[0]) < MAX_HEADER_BYTES:
-                    out.append(piece[: MAX_HEADER_BYTES])  # keep the headers for the side table
+                    out.append(piece[:MAX_HEADER_BYTES])  # keep the headers for the side table
                 if not d.eof:
                     win.drop_to(max(pos, fed - CHUNK))  # bounded memory on huge members
         except zlib.error:
@@ -209,7 +209,9 @@ def _frame_gzip(win: _Window, cap: int) -> Iterator[tuple[int, int, bytes | None
         win.drop_to(pos)
 
 
-def _frame_plain(win: _Window, cap: int, base: int = 0) -> Iterator[tuple[int, int, bytes | None, str | None]]:
+def _frame_plain(
+    win: _Window, cap: int, base: int = 0
+) -> Iterator[tuple[int, int, bytes | None, str | None]]:
     """Yield (offset, length, record bytes or None, error) per record of an uncompressed WARC."""
     pos = 0
     while True:
@@ -294,7 +296,9 @@ def _split_member(data: bytes) -> tuple[bytes, str | None, list[bytes]]:
 
 def _parse(raw: bytes, offset: int, length: int, keep_payload: bool) -> WarcRecord:
     try:
-        rec = next(iter(ArchiveIterator(io.BytesIO(raw), parse_http=True, auto_decode="all", quirks_mode=True)))
+        rec = next(
+            iter(ArchiveIterator(io.BytesIO(raw), parse_http=True, auto_decode="all", quirks_mode=True))
+        )
     except (StopIteration, OSError, ValueError) as e:
         return WarcRecord(offset, length, error="invalid_warc_header", extra={"detail": str(e)[:200]})
     h = rec.headers
@@ -351,7 +355,11 @@ def iter_warc(url: str, max_record_bytes: int = 10 << 20) -> Iterator[WarcRecord
         except Exception as e:
             raise WarcOpenError(f"cannot read WARC {url}: {type(e).__name__}: {e}") from e
         gz = win.buf[:3] == GZIP_MAGIC
-        frames = _frame_gzip(win, max_record_bytes + MAX_HEADER_BYTES) if gz else _frame_plain(win, max_record_bytes + MAX_HEADER_BYTES)
+        frames = (
+            _frame_gzip(win, max_record_bytes + MAX_HEADER_BYTES)
+            if gz
+            else _frame_plain(win, max_record_bytes + MAX_HEADER_BYTES)
+        )
         for offset, length, raw, err in frames:
             if raw is None:
                 yield WarcRecord(offset, length, error=err)
@@ -365,7 +373,11 @@ def iter_warc(url: str, max_record_bytes: int = 10 << 20) -> Iterator[WarcRecord
             if gz:
                 raw, err, more = _split_member(raw)
                 if err:
-                    rec = _parse(raw, offset, length, keep_payload=False) if err == "bad_content_length" else None
+                    rec = (
+                        _parse(raw, offset, length, keep_payload=False)
+                        if err == "bad_content_length"
+                        else None
+                    )
                     if rec is None or rec.error:
                         rec = WarcRecord(offset, length)
                     rec.error = err
