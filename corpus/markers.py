@@ -1,0 +1,132 @@
+"""Cheap math markers and out-links read straight from raw HTML, before any extraction.
+
+Per document we count markup of each family in `corpus.schema.MATH_FAMILIES`. The counts are
+signals for later stages (the classifier's recall, the math extractor's routing, audits), not a
+verdict: a blog theme that loads MathJax on every page has `mathjax > 0` and no math. What counts:
+
+- mathjax:    MathJax script/config tags, `<script type="math/tex">` blocks, rendered
+              `mjx-container` / `MathJax_*` elements
+- katex:      elements with a `katex` class, KaTeX scripts/styles
+- mathml:     `<math>` elements
+- latex_img:  `<img>` whose src or class names a LaTeX renderer (WordPress `latex.php`, CodeCogs,
+              mathtex, `class="latex"`/`tex`)
+- tex_delims: TeX delimiters in the markup: `$$…$$`, `\\(…\\)`, `\\[…\\]`, `\\begin{equation…}`, and
+              inline `$…$` whose content looks like TeX (a backslash command, `^`, `_` or `=`), so
+              prices such as "$60 million" do not count
+- asciimath:  AsciiMath scripts (`math/asciimath`, `ASCIIMathML`) and `amath` markup
+
+Regular expressions rather than an HTML parse: one linear scan per family costs far less than the
+DOM build, and ingest runs this on every page of the pool.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin, urlsplit
+
+from corpus.schema import MATH_FAMILIES
+
+_I = re.IGNORECASE
+# Each family is a few patterns that start with a literal (or a tight class), so the regex engine
+# can skip ahead to candidate positions; a pattern that starts with a look-around would be
+# tried at every byte and runs ~10x slower on large pages.
+# A class token: the literal comes first (fast scan), then a look-behind checks the char before it.
+_CLASS_END = r"(?=[\"'\s])"
+_PATTERNS: dict[str, list[re.Pattern[str]]] = {
+    "mathjax": [
+        re.compile(r"<script[^>]*?(?:mathjax|math/tex)", _I),
+        re.compile(r"<mjx-container\b"),
+        re.compile(r"MathJax(?<=[\"'\s]MathJax)(?:_Display|_Preview|_SVG|_CHTML)?" + _CLASS_END),
+    ],
+    "katex": [
+        re.compile(r"katex(?<=[\"'\s]katex)" + _CLASS_END),
+        re.compile(r"katex(?:\.min)?\.(?:js|css)\b"),
+    ],
+    "mathml": [re.compile(r"<(?:[A-Za-z]+:)?math[\s>]", _I)],
+    "latex_img": [
+        re.compile(
+            r"<img\b[^>]*?(?:latex\.php|latex\.codecogs|codecogs\.com/(?:png|gif|svg)|mathtex\.cgi|/mimetex"
+            r"|class\s*=\s*[\"'][^\"'>]*\b(?:latex|tex|mwe-math-fallback-image\w*)\b)",
+            _I,
+        )
+    ],
+    "tex_delims": [
+        re.compile(r"\$\$[^$]{1,4000}?\$\$"),
+        re.compile(r"\\\(.{1,2000}?\\\)", re.DOTALL),
+        re.compile(r"\\\[.{1,4000}?\\\]", re.DOTALL),
+        re.compile(r"\\begin\{(?:equation|align|gather|multline|eqnarray|displaymath|math)\*?\}"),
+        # inline $…$ that looks like TeX; not preceded/followed by $ or a word char ("US$5", "$$")
+        re.compile(
+            r"\$(?<![$\\\w]\$)(?=[^$\s])[^$<>\n]{0,300}?(?:\\[A-Za-z]+|\^|_|=)[^$<>\n]{0,300}?(?<=[^$\s])\$(?![$\w])"
+        ),
+    ],
+    "asciimath": [
+        re.compile(r"math/asciimath|ASCIIMathML|asciimathml"),
+        re.compile(r"amath(?<=[\"'\s]amath)" + _CLASS_END),
+    ],
+}
+assert tuple(_PATTERNS) == MATH_FAMILIES, "markers must cover exactly the schema's families"
+
+# Cheap literal pre-checks: `in` on a str is a memchr-speed scan, far faster than running a
+# regular expression over a page that cannot match.
+_GATES: dict[str, tuple[str, ...]] = {
+    "mathjax": ("athjax", "athJax", "ATHJAX", "math/tex", "mjx-"),
+    "katex": ("katex", "KaTeX", "KATEX"),
+    "mathml": ("math", "MATH", "Math"),
+    "latex_img": ("<img", "<IMG"),
+    "tex_delims": ("$", "\\(", "\\[", "\\begin"),
+    "asciimath": ("sciimath", "SCIIMATH", "amath", "ASCIIMath"),
+}
+
+_HREF = re.compile(r"<a\b[^>]*?\bhref\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))", _I)
+_BASE = re.compile(r"<base\b[^>]*?\bhref\s*=\s*[\"']?([^\"'\s>]+)", _I)
+
+
+def math_markers(html: str) -> dict[str, int]:
+    """Count math markup of each family in raw HTML (keys: `MATH_FAMILIES`)."""
+    out = {}
+    for fam, pats in _PATTERNS.items():
+        if any(g in html for g in _GATES[fam]):
+            out[fam] = sum(len(p.findall(html)) for p in pats)
+        else:
+            out[fam] = 0
+    return out
+
+
+def out_links(html: str, base_url: str | None, limit: int = 256) -> list[str]:
+    """Absolute http(s) link targets of `<a href>` in page order, deduplicated, fragments removed.
+
+    Relative links are resolved against `<base href>` or the page URL, so in-domain links count for
+    domain discovery. At most `limit` links are kept (link farms would otherwise bloat shards).
+    """
+    if limit <= 0 or "href" not in html and "HREF" not in html:
+        return []
+    base = base_url or ""
+    m = _BASE.search(html, 0, 4096 * 4)
+    if m:
+        base = urljoin(base, m.group(1))
+    seen: dict[str, None] = {}
+    for m in _HREF.finditer(html):
+        href = (m.group(1) or m.group(2) or m.group(3) or "").strip()
+        if not href or href[0] == "#" or href.startswith(("javascript:", "mailto:", "tel:", "data:")):
+            continue
+        if not href.startswith(("http://", "https://")):
+            if not base:
+                continue
+            try:
+                href = urljoin(base, href)
+            except ValueError:
+                continue
+            if not href.startswith(("http://", "https://")):
+                continue
+        href = href.split("#", 1)[0].replace("&amp;", "&")
+        try:
+            if not urlsplit(href).hostname:
+                continue
+        except ValueError:
+            continue
+        if href not in seen:
+            seen[href] = None
+            if len(seen) >= limit:
+                break
+    return list(seen)

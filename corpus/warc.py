@@ -1,0 +1,416 @@
+"""Stream WARC records robustly: `.warc` / `.warc.gz`, local paths, globs, Common Crawl
+`warc.paths.gz` listings, and `https://` / `s3://` URLs (fsspec).
+
+**Reader design, chosen by measurement** (benchmarks/bench_ingest.py, "readers" table; docs/ingest.md):
+records are *framed* here (gzip members with zlib, or WARC headers + Content-Length for plain
+files) and each record is *parsed* with FastWARC (WARC + HTTP headers, chunked transfer and
+content encodings). On the shared Common Crawl WARCs, FastWARC streaming is ~3x faster than warcio;
+framing + FastWARC per record costs about the same as FastWARC streaming, and is what makes bad
+input survivable: FastWARC and warcio both stop at the first corrupt gzip member or garbage bytes
+(FastWARC raises, warcio raises or silently merges records), while per-member framing knows every
+record's exact compressed offset and length, resynchronises at the next gzip magic / `WARC/1.`
+line, and checks each record's Content-Length against its member, so one bad record costs one
+record. The exact offsets also make `read_record_at` possible without rescanning.
+
+Every yielded `WarcRecord` is either a parsed record or an error (`error` set) with its position,
+so callers count what was skipped instead of losing it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import re
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import fsspec
+from fastwarc.warc import ArchiveIterator
+
+from corpus.charset import decode_html
+
+GZIP_MAGIC = b"\x1f\x8b\x08"
+WARC_MAGIC = b"WARC/"
+CHUNK = 1 << 20
+MAX_HEADER_BYTES = 1 << 16
+CC_BASE_URL = "https://data.commoncrawl.org/"
+_CLEN = re.compile(rb"(?im)^content-length\s*:\s*(\d+)\s*$")
+_HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml+xhtml", "text/xhtml")
+
+
+class WarcOpenError(OSError):
+    """A WARC input cannot be opened or listed (the message names it)."""
+
+
+@dataclass
+class WarcRecord:
+    """One record, or one unreadable stretch of the file (`error` set)."""
+
+    offset: int  # byte offset of the record in the (compressed) file
+    length: int  # byte length of the record in the (compressed) file
+    record_type: str = ""
+    record_id: str | None = None
+    url: str | None = None
+    date: datetime | None = None
+    content_type: str | None = None  # HTTP Content-Type (media type only, lower case)
+    charset: str | None = None  # HTTP Content-Type charset, if declared
+    http_status: int | None = None
+    payload: bytes | None = None  # HTTP body, decoded from transfer/content encodings
+    payload_size: int = 0  # declared record block size (bytes)
+    error: str | None = None  # reason the record (or stretch) was unusable
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def is_html(self) -> bool:
+        if self.content_type:
+            return self.content_type.startswith(_HTML_TYPES)
+        head = (self.payload or b"")[:1024].lstrip().lower()  # no Content-Type: sniff
+        return head.startswith((b"<!doctype html", b"<html", b"<head", b"<body"))
+
+
+# ---------------------------------------------------------------- inputs
+
+
+def expand_inputs(inputs: list[str], cc_base_url: str = CC_BASE_URL) -> list[str]:
+    """Resolve paths, globs and `*.paths[.gz]` listings to a sorted, de-duplicated list of WARC URLs.
+
+    A listing's relative lines (`crawl-data/CC-MAIN-…/x.warc.gz`) are prefixed with `cc_base_url`
+    (`s3://commoncrawl/` on AWS). Raises `WarcOpenError` naming any input that does not exist.
+    """
+    out: set[str] = set()
+    for item in inputs:
+        item = str(item)
+        name = item.rsplit("/", 1)[-1]
+        if name.endswith((".paths", ".paths.gz", ".txt", ".txt.gz")):
+            out.update(_read_listing(item, cc_base_url))
+            continue
+        fs, path = fsspec.core.url_to_fs(item)
+        proto = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
+        if any(c in path for c in "*?[") and proto not in ("http", "https"):
+            found = sorted(fs.glob(path))
+            if not found:
+                raise WarcOpenError(f"no WARC file matches {item!r}")
+            out.update(found if proto in ("file", "local") else (f"{proto}://{p}" for p in found))
+            continue
+        if proto in ("file", "local") and not fs.exists(path):
+            raise WarcOpenError(f"WARC file not found: {item}")
+        out.add(item)
+    return sorted(out)
+
+
+def _read_listing(listing: str, base: str) -> list[str]:
+    try:
+        with fsspec.open(listing, "rb", compression="infer") as f:
+            lines = f.read().decode("utf-8").splitlines()
+    except (OSError, UnicodeDecodeError, EOFError, gzip.BadGzipFile) as e:
+        raise WarcOpenError(f"cannot read WARC listing {listing}: {e}") from e
+    out = []
+    for line in lines:
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        out.append(line if "://" in line or line.startswith("/") else base.rstrip("/") + "/" + line)
+    return out
+
+
+# ---------------------------------------------------------------- framing
+
+
+class _Window:
+    """A forward-only read buffer over a file with absolute positions."""
+
+    def __init__(self, f):
+        self.f = f
+        self.buf = b""
+        self.start = 0  # absolute offset of buf[0]
+        self.eof = False
+
+    def fill(self, upto: int) -> bool:
+        """Make buf hold bytes up to absolute position `upto` if the file has them."""
+        while self.start + len(self.buf) < upto and not self.eof:
+            chunk = self.f.read(max(CHUNK, upto - self.start - len(self.buf)))
+            if not chunk:
+                self.eof = True
+            else:
+                self.buf += chunk
+        return self.start + len(self.buf) >= upto
+
+    def drop_to(self, pos: int) -> None:
+        if pos > self.start:
+            self.buf = self.buf[pos - self.start :]
+            self.start = pos
+
+    def find(self, needle: bytes, pos: int) -> int:
+        """Absolute position of the next `needle` at or after `pos`, or -1 at end of file."""
+        while True:
+            i = self.buf.find(needle, max(0, pos - self.start))
+            if i >= 0:
+                return self.start + i
+            if self.eof:
+                return -1
+            keep = max(pos, self.start + len(self.buf) - len(needle))
+            self.drop_to(keep)
+            self.fill(self.start + len(self.buf) + CHUNK)
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.buf)
+
+
+def _frame_gzip(win: _Window, cap: int) -> Iterator[tuple[int, int, bytes | None, str | None]]:
+    """Yield (offset, length, decompressed member or None, error) per gzip member."""
+    pos = 0
+    while True:
+        win.fill(pos + 3)
+        if pos >= win.end:
+            return
+        if win.buf[pos - win.start : pos - win.start + 3] != GZIP_MAGIC:
+            nxt = win.find(GZIP_MAGIC, pos)
+            end = nxt if nxt >= 0 else win.end
+            yield pos, end - pos, None, "garbage_bytes"
+            if nxt < 0:
+                return
+            pos = nxt
+            continue
+        d = zlib.decompressobj(31)
+        out: list[bytes] = []
+        size, fed, err = 0, pos, None
+        try:
+            while not d.eof:
+                if fed >= win.end and not win.fill(fed + 1):
+                    err = "truncated_gzip"
+                    break
+                chunk = win.buf[fed - win.start : fed - win.start + CHUNK]
+                fed += len(chunk)
+                piece = d.decompress(chunk)
+                size += len(piece)
+                if size <= cap:
+                    out.append(piece)
+                elif not out or len(out[0]) < MAX_HEADER_BYTES:
+                    out.append(piece[:MAX_HEADER_BYTES])  # keep the headers for the side table
+                if not d.eof:
+                    win.drop_to(max(pos, fed - CHUNK))  # bounded memory on huge members
+        except zlib.error:
+            err = "corrupt_gzip"
+        if err:
+            nxt = win.find(GZIP_MAGIC, pos + 1)
+            end = nxt if nxt >= 0 else win.end
+            yield pos, end - pos, None, err
+            if nxt < 0:
+                return
+            pos = nxt
+            continue
+        end = fed - len(d.unused_data)
+        data = b"".join(out)
+        yield pos, end - pos, data, ("too_large" if size > cap else None)
+        pos = end
+        win.drop_to(pos)
+
+
+def _frame_plain(
+    win: _Window, cap: int, base: int = 0
+) -> Iterator[tuple[int, int, bytes | None, str | None]]:
+    """Yield (offset, length, record bytes or None, error) per record of an uncompressed WARC."""
+    pos = 0
+    while True:
+        win.fill(pos + MAX_HEADER_BYTES)
+        while pos < win.end and win.buf[pos - win.start : pos - win.start + 1] in (b"\r", b"\n"):
+            pos += 1  # tolerate extra blank lines between records
+        if pos >= win.end:
+            return
+        rel = pos - win.start
+        if win.buf[rel : rel + 5] != WARC_MAGIC:
+            nxt = win.find(b"\nWARC/1.", pos)
+            end = nxt + 1 if nxt >= 0 else win.end
+            yield base + pos, end - pos, None, "garbage_bytes"
+            if nxt < 0:
+                return
+            pos = end
+            continue
+        hend = win.buf.find(b"\r\n\r\n", rel, rel + MAX_HEADER_BYTES)
+        m = _CLEN.search(win.buf, rel, hend) if hend >= 0 else None
+        if m is None:
+            nxt = win.find(b"\nWARC/1.", pos + 5)
+            end = nxt + 1 if nxt >= 0 else win.end
+            yield base + pos, end - pos, None, "invalid_warc_header"
+            if nxt < 0:
+                return
+            pos = end
+            continue
+        block_start = win.start + hend + 4
+        clen = int(m.group(1))
+        rec_end = block_start + clen + 4
+        header = win.buf[rel : hend + 4]
+        if clen + len(header) > cap:
+            # too large to hold: skip forward in bounded steps, keep the headers for the side table
+            while win.end < rec_end and not win.eof:
+                win.drop_to(max(pos, win.end - 16))
+                win.fill(win.end + CHUNK)
+            ok = win.fill(rec_end)
+            yield base + pos, min(rec_end, win.end) - pos, header, "too_large" if ok else "truncated_record"
+            pos = rec_end
+            win.drop_to(min(pos, win.end))
+            continue
+        if not win.fill(rec_end) or win.buf[rec_end - 4 - win.start : rec_end - win.start] != b"\r\n\r\n":
+            # Content-Length does not end where the record does: skip this record, resync on the next
+            nxt = win.find(b"\nWARC/1.", block_start)
+            end = nxt + 1 if nxt >= 0 else win.end
+            truncated = nxt < 0 and win.eof and win.end < rec_end
+            yield base + pos, end - pos, None, "truncated_record" if truncated else "bad_content_length"
+            if nxt < 0:
+                return
+            pos = end
+            continue
+        yield base + pos, rec_end - pos, win.buf[rel : rec_end - win.start], None
+        pos = rec_end
+        win.drop_to(pos)
+
+
+def _split_member(data: bytes) -> tuple[bytes, str | None, list[bytes]]:
+    """Check a gzip member holds exactly one record whose Content-Length fits; returns
+    (record, error, further records) — further records only for whole-file-gzip WARCs."""
+    if not data.startswith(WARC_MAGIC):
+        return data, "invalid_warc_header", []
+    hend = data.find(b"\r\n\r\n", 0, MAX_HEADER_BYTES)
+    m = _CLEN.search(data, 0, hend) if hend >= 0 else None
+    if m is None:
+        return data, "invalid_warc_header", []
+    end = hend + 4 + int(m.group(1))
+    if end > len(data):
+        return data, "bad_content_length", []
+    rest = data[end:]
+    if not rest.strip():
+        return data, None, []
+    # more bytes after the block: either a wrong Content-Length or several records in one member
+    if rest.lstrip(b"\r\n").startswith(WARC_MAGIC):
+        win = _Window(io.BytesIO(rest))
+        more = [r for _, _, r, e in _frame_plain(win, len(rest) + 1) if r is not None and e is None]
+        return data[: end + 4], None, more
+    return data, "bad_content_length", []
+
+
+# ---------------------------------------------------------------- parsing
+
+
+def _parse(raw: bytes, offset: int, length: int, keep_payload: bool) -> WarcRecord:
+    try:
+        rec = next(
+            iter(ArchiveIterator(io.BytesIO(raw), parse_http=True, auto_decode="all", quirks_mode=True))
+        )
+    except (StopIteration, OSError, ValueError) as e:
+        return WarcRecord(offset, length, error="invalid_warc_header", extra={"detail": str(e)[:200]})
+    h = rec.headers
+    rtype = str(rec.record_type)
+    out = WarcRecord(
+        offset,
+        length,
+        record_type=rtype,
+        record_id=h.get("WARC-Record-ID"),
+        url=(h.get("WARC-Target-URI") or "").strip("<> ") or None,
+        payload_size=rec.content_length,
+    )
+    date = h.get("WARC-Date")
+    if date:
+        try:
+            out.date = datetime.fromisoformat(date.replace("Z", "+00:00")).astimezone(timezone.utc)
+        except ValueError:
+            out.date = None
+    if rtype == "response" and rec.is_http:
+        hh = rec.http_headers
+        try:
+            out.http_status = hh.status_code
+        except (AttributeError, ValueError):
+            out.http_status = None
+        ctype = rec.http_content_type
+        out.content_type = ctype.lower() if ctype else None
+        out.charset = rec.http_charset
+        if keep_payload:
+            try:
+                out.payload = rec.reader.read()
+            except (OSError, ValueError) as e:  # broken chunked / gzip content encoding
+                out.error = "bad_http_body"
+                out.extra["detail"] = str(e)[:200]
+    elif rtype == "response":
+        out.error = "not_http"
+    return out
+
+
+def iter_warc(url: str, max_record_bytes: int = 10 << 20) -> Iterator[WarcRecord]:
+    """Stream every record of one WARC file, in file order.
+
+    Records larger than `max_record_bytes` come back with `error="too_large"` (headers only,
+    payload None); unreadable stretches come back as records with an `error` and their position.
+    Raises `WarcOpenError` if the file cannot be opened; never raises on bad content.
+    """
+    try:
+        f = fsspec.open(url, "rb").open()
+    except Exception as e:  # any backend error (missing file, auth, DNS) becomes one clear error
+        raise WarcOpenError(f"cannot open WARC {url}: {type(e).__name__}: {e}") from e
+    with f:
+        win = _Window(f)
+        try:
+            win.fill(3)
+        except Exception as e:
+            raise WarcOpenError(f"cannot read WARC {url}: {type(e).__name__}: {e}") from e
+        gz = win.buf[:3] == GZIP_MAGIC
+        frames = (
+            _frame_gzip(win, max_record_bytes + MAX_HEADER_BYTES)
+            if gz
+            else _frame_plain(win, max_record_bytes + MAX_HEADER_BYTES)
+        )
+        for offset, length, raw, err in frames:
+            if raw is None:
+                yield WarcRecord(offset, length, error=err)
+                continue
+            if err == "too_large":
+                rec = _parse(raw, offset, length, keep_payload=False)
+                rec.error = "too_large"
+                yield rec
+                continue
+            more: list[bytes] = []
+            if gz:
+                raw, err, more = _split_member(raw)
+                if err:
+                    rec = (
+                        _parse(raw, offset, length, keep_payload=False)
+                        if err == "bad_content_length"
+                        else None
+                    )
+                    if rec is None or rec.error:
+                        rec = WarcRecord(offset, length)
+                    rec.error = err
+                    yield rec
+                    continue
+            yield _parse(raw, offset, length, keep_payload=True)
+            for extra in more:  # whole-file gzip: these share the member's offset (see docs)
+                rec = _parse(extra, offset, length, keep_payload=True)
+                rec.extra["shared_member"] = True
+                yield rec
+
+
+# ---------------------------------------------------------------- random access
+
+
+def read_payload_at(warc_path: str, offset: int, length: int) -> WarcRecord:
+    """Re-read one record from its file, offset and length (as stored on every document)."""
+    with fsspec.open(warc_path, "rb") as f:
+        f.seek(offset)
+        raw = f.read(length)
+    if raw[:3] == GZIP_MAGIC:
+        d = zlib.decompressobj(31)
+        raw = d.decompress(raw)
+    rec = _parse(raw, offset, length, keep_payload=True)
+    if rec.error:
+        raise ValueError(f"no readable WARC record at {warc_path}@{offset}+{length}: {rec.error}")
+    return rec
+
+
+def read_record_at(warc_path: str, offset: int, length: int) -> str:
+    """The decoded HTML of the record at `offset` (length `length`) in `warc_path`.
+
+    Later stages (the math extractor) use this to re-read a selected page without rescanning.
+    """
+    rec = read_payload_at(warc_path, offset, length)
+    return decode_html(rec.payload or b"", rec.charset)[0]
