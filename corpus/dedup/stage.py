@@ -49,7 +49,7 @@ class DedupConfig:
     the steep-enough curve lets through (see docs/dedup.md for the table)."""
 
     kinds: list[str] = field(default_factory=lambda: list(KINDS))
-    """Which dedup kinds to run, in order of precedence: url, exact, near."""
+    """Which dedup kinds to run: any of url, exact, near."""
     ngram: int = 5
     """Words per shingle (word n-grams of the normalised text)."""
     num_perm: int = 120
