@@ -25,6 +25,11 @@ class DecontamConfig:
     benchmarks: list[str] = field(default_factory=lambda: sorted(REGISTRY))
     # Gram length of the n-gram rule: a page with any n-gram equal to one of a benchmark text is removed.
     n: int = 10
+    # A benchmark n-gram is indexed only if at least this many of its tokens are informative (a CJK
+    # character or a 2+-letter word that is not LaTeX notation; see informative.py). Grams of bare
+    # numbers, letters and operators ("10 9 8 ... 1", "a 3 b 3 a b a 2 ab b 2") occur on countless
+    # math pages and prove nothing. 0 = the paper's literal rule (every n-gram).
+    min_informative_tokens: int = 3
     # Benchmark texts with fewer than `n` but at least `short_min` grams are matched exactly (as a whole,
     # on token boundaries); shorter texts are ignored (too common to mean contamination).
     short_min: int = 3
@@ -54,6 +59,8 @@ class DecontamConfig:
         check_unit(self.gram_unit)
         if self.scope not in SCOPES:
             raise ValueError(f"scope must be one of {SCOPES}, got {self.scope!r}")
+        if not 0 <= self.min_informative_tokens <= self.n:
+            raise ValueError(f"min_informative_tokens must be in 0..n, got {self.min_informative_tokens}")
         if self.n < 1 or not 1 <= self.short_min <= self.n:
             raise ValueError(f"need n >= 1 and 1 <= short_min <= n (n={self.n}, short_min={self.short_min})")
         for f in (*self.fields, *self.short_fields):
@@ -67,7 +74,7 @@ class DecontamConfig:
         """Digest of everything the index depends on; a persisted index with another one is rebuilt."""
         from corpus.decontam.normalize import NORMALIZE_VERSION
 
-        keys = ("benchmarks", "n", "short_min", "gram_unit", "fields", "short_fields", "strip_calc_annotations")
+        keys = ("benchmarks", "n", "min_informative_tokens", "short_min", "gram_unit", "fields", "short_fields", "strip_calc_annotations")
         d = {k: v for k, v in asdict(self).items() if k in keys}
         d["normalize_version"] = NORMALIZE_VERSION
         return hashlib.sha1(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]

@@ -27,6 +27,7 @@ from corpus import shards
 from corpus.benchmarks import BenchmarkItem, load_benchmark, parse_benchmark_arg
 from corpus.decontam.config import DecontamConfig
 from corpus.decontam.hashing import ngram_hashes, token_hashes
+from corpus.decontam.informative import informative_windows
 from corpus.decontam.normalize import normalize, token_regex
 
 _CALC = re.compile(r"<<[^<>]*>>")
@@ -148,7 +149,8 @@ def build_index(cfg: DecontamConfig, items: list[BenchmarkItem] | None = None) -
     chunks: list[np.ndarray] = []
     owners: list[np.ndarray] = []
     short: dict[str, int] = {}
-    n_texts = Counter()
+    n_texts: Counter[str] = Counter()
+    n_grams: Counter[str] = Counter()  # grams left out as uninformative
     for idx, item in enumerate(items):
         labels.append((item.benchmark, item.id))
         for fld in sorted(set(cfg.fields) | set(cfg.short_fields)):
@@ -156,6 +158,10 @@ def build_index(cfg: DecontamConfig, items: list[BenchmarkItem] | None = None) -
                 toks = tok_re.findall(normalize(text))
                 if len(toks) >= cfg.n and fld in cfg.fields:
                     g = ngram_hashes(token_hashes(toks), cfg.n)
+                    if cfg.min_informative_tokens:
+                        informative = informative_windows(toks, cfg.n) >= cfg.min_informative_tokens
+                        n_grams["uninformative"] += int(len(g) - informative.sum())
+                        g = g[informative]
                     chunks.append(g)
                     owners.append(np.full(len(g), idx, dtype=np.uint32))
                     n_texts["long"] += 1
@@ -174,6 +180,7 @@ def build_index(cfg: DecontamConfig, items: list[BenchmarkItem] | None = None) -
         "items": len(items),
         "texts": dict(n_texts),
         "grams": int(len(hashes)),
+        "grams_uninformative_skipped": n_grams["uninformative"],
         "short_texts": len(short),
         "build_seconds": round(time.perf_counter() - t0, 3),
     }
