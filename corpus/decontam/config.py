@@ -11,7 +11,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 
-from corpus.benchmarks import REGISTRY
+from corpus.benchmarks import REGISTRY, parse_benchmark_arg
 
 SCOPES = ("page", "segment")
 FIELDS = ("question", "solution", "choices")
@@ -68,13 +68,24 @@ class DecontamConfig:
                 raise ValueError(f"unknown field {f!r}; fields are {FIELDS}")
         if not self.benchmarks:
             raise ValueError("no benchmarks given")
+        for b in self.benchmarks:
+            parse_benchmark_arg(b)  # unknown names fail here, before any work
         return self
 
     def index_fingerprint(self) -> str:
         """Digest of everything the index depends on; a persisted index with another one is rebuilt."""
         from corpus.decontam.normalize import NORMALIZE_VERSION
 
-        keys = ("benchmarks", "n", "min_informative_tokens", "short_min", "gram_unit", "fields", "short_fields", "strip_calc_annotations")
+        keys = (
+            "benchmarks",
+            "n",
+            "min_informative_tokens",
+            "short_min",
+            "gram_unit",
+            "fields",
+            "short_fields",
+            "strip_calc_annotations",
+        )
         d = {k: v for k, v in asdict(self).items() if k in keys}
         d["normalize_version"] = NORMALIZE_VERSION
         return hashlib.sha1(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]

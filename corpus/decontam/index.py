@@ -13,7 +13,6 @@ Built once per run by the driver and written to `<out>/_index/`; every worker pr
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections import Counter
@@ -73,13 +72,16 @@ class BenchmarkIndex:
             _write_npy(shards.join(directory, f"{name}.npy"), arr)
         shards.write_json(shards.join(directory, "labels.json"), [list(x) for x in self.labels])
         shards.write_json(shards.join(directory, "short.json"), [list(x) for x in self.short])
-        shards.write_json(shards.join(directory, "meta.json"), {**self.meta, "n": self.n, "gram_unit": self.gram_unit})
+        shards.write_json(
+            shards.join(directory, "meta.json"), {**self.meta, "n": self.n, "gram_unit": self.gram_unit}
+        )
 
     @classmethod
     def load(cls, directory: str) -> BenchmarkIndex:
         meta = shards.read_json(shards.join(directory, "meta.json"))
         return cls(
-            n=meta["n"], gram_unit=meta["gram_unit"],
+            n=meta["n"],
+            gram_unit=meta["gram_unit"],
             hashes=_read_npy(shards.join(directory, "hashes.npy")),
             items=_read_npy(shards.join(directory, "items.npy")),
             labels=[tuple(x) for x in shards.read_json(shards.join(directory, "labels.json"))],
@@ -121,8 +123,10 @@ def load_items(benchmarks: list[str]) -> list[BenchmarkItem]:
         if counts[name] > 1:
             tag = (path or "hub").rstrip("/").rsplit("/", 1)[-1]
             label = f"{name}[{tag}]"
-            items = [BenchmarkItem(label, it.id, it.question, it.answer, it.solution, it.choices, it.meta)
-                     for it in items]
+            items = [
+                BenchmarkItem(label, it.id, it.question, it.answer, it.solution, it.choices, it.meta)
+                for it in items
+            ]
         out += items
     return out
 
@@ -162,6 +166,12 @@ def build_index(cfg: DecontamConfig, items: list[BenchmarkItem] | None = None) -
                         informative = informative_windows(toks, cfg.n) >= cfg.min_informative_tokens
                         n_grams["uninformative"] += int(len(g) - informative.sum())
                         g = g[informative]
+                        if not len(g) and fld in cfg.short_fields:
+                            # all notation ("Compute (4,5,-1) x (4,5,-1)"): no gram proves anything
+                            # alone, so the text is matched whole, like a short one
+                            short.setdefault(" ".join(toks), idx)
+                            n_texts["long_exact"] += 1
+                            continue
                     chunks.append(g)
                     owners.append(np.full(len(g), idx, dtype=np.uint32))
                     n_texts["long"] += 1

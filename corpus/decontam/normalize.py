@@ -14,7 +14,7 @@ gram sequence. The steps, in order (each is documented in docs/decontamination.m
    `\leq` -> `\le`, `\geq` -> `\ge`, `\neq` -> `\ne`); `\frac12` -> `\frac{1}{2}`; every other
    command name becomes a token of its own (`\sqrt2` -> `sqrt 2`).
 4. thousands separators inside numbers are dropped (`1,000` -> `1000`).
-5. casefold.
+5. casefold (done right after NFKC, so the LaTeX passes see lower case).
 6. tokenisation: punctuation, symbols, braces and all whitespace (line breaks included) only
    separate tokens. The gram unit decides what a token is:
    - `auto` (default): a CJK character is one token, any other run of letters/digits one token:
@@ -40,22 +40,30 @@ _TOKEN_RE = {
 }
 
 _SUPER_SUB = str.maketrans(
-    {**{c: f" {d}" for c, d in zip("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")},
-     **{c: f" {d}" for c, d in zip("₀₁₂₃₄₅₆₇₈₉", "0123456789")}}
+    {
+        **{c: f" {d}" for c, d in zip("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")},
+        **{c: f" {d}" for c, d in zip("₀₁₂₃₄₅₆₇₈₉", "0123456789")},
+    }
 )
 
 _SPACING = re.compile(
     r"\\(?:q?quad|enspace|thinspace|medspace|thickspace|negthinspace|negmedspace|negthickspace)(?![A-Za-z])"
     r"|\\[hv]space\*?\{[^{}\n]*\}"
 )
-_WRAPPERS = (
-    "text textrm textbf textit textsf texttt textnormal mathrm mathbf mathit mathsf mathtt mathbb mathcal "
-    "mathscr mathfrak mathnormal boldsymbol bm mbox operatorname boxed fbox displaystyle textstyle "
-    "scriptstyle left right middle big Big bigg Bigg bigl bigr Bigl Bigr biggl biggr Biggl Biggr"
-).split()
-_WRAPPER_RE = re.compile(r"\\(?:" + "|".join(sorted(_WRAPPERS, key=len, reverse=True)) + r")(?![A-Za-z])\*?")
-_SYNONYMS = {"dfrac": "frac", "tfrac": "frac", "leq": "le", "geq": "ge", "neq": "ne", "leqslant": "le",
-             "geqslant": "ge", "to": "rightarrow"}
+_WRAPPERS = ["text", "textrm", "textbf", "textit", "textsf", "texttt", "textnormal", "mathrm", "mathbf", "mathit", "mathsf", "mathtt", "mathbb", "mathcal", "mathscr", "mathfrak", "mathnormal", "boldsymbol", "bm", "mbox", "operatorname", "boxed", "fbox", "displaystyle", "textstyle", "scriptstyle", "left", "right", "middle", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr", "biggl", "biggr", "Biggl", "Biggr"]
+_WRAPPER_RE = re.compile(
+    r"\\(?:" + "|".join(sorted({w.lower() for w in _WRAPPERS}, key=len, reverse=True)) + r")(?![a-z])\*?"
+)
+_SYNONYMS = {
+    "dfrac": "frac",
+    "tfrac": "frac",
+    "leq": "le",
+    "geq": "ge",
+    "neq": "ne",
+    "leqslant": "le",
+    "geqslant": "ge",
+    "to": "rightarrow",
+}
 _SYNONYM_RE = re.compile(r"\\(" + "|".join(sorted(_SYNONYMS, key=len, reverse=True)) + r")(?![A-Za-z])")
 _FRAC_DIGITS = re.compile(r"\\frac[ \t]*(\d)(\d)")
 _COMMAND = re.compile(r"\\([A-Za-z]+)")
@@ -65,7 +73,9 @@ _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 def normalize(text: str) -> str:
     """Steps 1-5 above. Line breaks are kept (only tokenisation drops them), so line numbers of the
     result match those of `text`: segment-scope removal relies on it."""
-    text = unicodedata.normalize("NFKC", text.translate(_SUPER_SUB))
+    # casefold before the LaTeX passes: text copied with its case changed ("\\Frac", "\\MATHRM") still
+    # normalises; TeX's own case distinctions (\\Delta vs \\delta) are lost either way.
+    text = unicodedata.normalize("NFKC", text.translate(_SUPER_SUB)).casefold()
     if "\\" in text:  # most web text has no LaTeX: skip the LaTeX passes
         text = _SPACING.sub(" ", text)
         text = _WRAPPER_RE.sub(" ", text)
@@ -74,7 +84,7 @@ def normalize(text: str) -> str:
         text = _COMMAND.sub(r" \1 ", text)
     if "," in text:
         text = _THOUSANDS.sub("", text)
-    return text.casefold()
+    return text
 
 
 def tokenize(text: str, unit: str = "auto") -> list[str]:

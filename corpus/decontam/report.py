@@ -21,17 +21,32 @@ REPORT_FILE = "contamination.jsonl"
 SUMMARY_FILE = "contamination_summary.json"
 
 
-def page_record(doc_id: str, url: str | None, shard: str, action: str, matches: Sequence[Match],
-                max_matches: int, max_chars: int) -> dict[str, Any]:
+def page_record(
+    doc_id: str,
+    url: str | None,
+    shard: str,
+    action: str,
+    matches: Sequence[Match],
+    max_matches: int,
+    max_chars: int,
+) -> dict[str, Any]:
     """Report line of one page: the first match on top, then up to `max_matches` of them."""
     first = matches[0]
     return {
-        "id": doc_id, "url": url, "shard": shard, "action": action,
-        "benchmark": first.benchmark, "item": first.item, "rule": first.rule, "match": first.text[:max_chars],
+        "id": doc_id,
+        "url": url,
+        "shard": shard,
+        "action": action,
+        "benchmark": first.benchmark,
+        "item": first.item,
+        "rule": first.rule,
+        "match": first.text[:max_chars],
         "n_matches": len(matches),
         "benchmarks": sorted({m.benchmark for m in matches}),
-        "matches": [{"benchmark": m.benchmark, "item": m.item, "rule": m.rule, "match": m.text[:max_chars]}
-                    for m in matches[:max_matches]],
+        "matches": [
+            {"benchmark": m.benchmark, "item": m.item, "rule": m.rule, "match": m.text[:max_chars]}
+            for m in matches[:max_matches]
+        ],
     }
 
 

@@ -34,22 +34,33 @@ REASON = "contaminated"
 INDEX_DIR = "_index"
 
 
-def decontaminate_table(table: pa.Table, index: BenchmarkIndex, cfg: DecontamConfig, shard: str = ""
-                        ) -> tuple[pa.Table, pa.Table, list[dict[str, Any]], dict[str, Any]]:
+def decontaminate_table(
+    table: pa.Table, index: BenchmarkIndex, cfg: DecontamConfig, shard: str = ""
+) -> tuple[pa.Table, pa.Table, list[dict[str, Any]], dict[str, Any]]:
     """Split one table of documents into (kept, dropped, report records, stats)."""
     col = cfg.text_column
     if col not in table.column_names:
         raise ValueError(f"shard {shard or '?'} has no {col!r} column (columns: {table.column_names})")
     texts = table.column(col).to_pylist()
-    ids = table.column("id").to_pylist() if "id" in table.column_names else [str(i) for i in range(len(texts))]
+    ids = (
+        table.column("id").to_pylist() if "id" in table.column_names else [str(i) for i in range(len(texts))]
+    )
     urls = table.column("url").to_pylist() if "url" in table.column_names else [None] * len(texts)
     keep: list[bool] = []
     new_texts: list[str] = []
     seg_removed: list[int] = []
     first: list[tuple[str, str, str]] = []  # (benchmark, item, match) of dropped rows
     records: list[dict[str, Any]] = []
-    stats: dict[str, Any] = {"records_in": len(texts), "kept": 0, "dropped": {REASON: 0}, "contaminated": 0,
-                             "trimmed": 0, "segments_removed": 0, "by_benchmark": {}, "by_rule": {}}
+    stats: dict[str, Any] = {
+        "records_in": len(texts),
+        "kept": 0,
+        "dropped": {REASON: 0},
+        "contaminated": 0,
+        "trimmed": 0,
+        "segments_removed": 0,
+        "by_benchmark": {},
+        "by_rule": {},
+    }
     for doc_id, url, text in zip(ids, urls, texts):
         text = text or ""
         if cfg.scope == "page":
@@ -73,8 +84,17 @@ def decontaminate_table(table: pa.Table, index: BenchmarkIndex, cfg: DecontamCon
         else:
             stats["trimmed"] += 1
             stats["segments_removed"] += n_seg
-        records.append(page_record(str(doc_id), url, shard, "dropped" if drop else "trimmed", matches,
-                                   cfg.max_report_matches, cfg.max_match_chars))
+        records.append(
+            page_record(
+                str(doc_id),
+                url,
+                shard,
+                "dropped" if drop else "trimmed",
+                matches,
+                cfg.max_report_matches,
+                cfg.max_match_chars,
+            )
+        )
     stats["kept"] = sum(keep)
     mask = pa.array(keep, type=pa.bool_())
     if cfg.scope == "segment":
@@ -88,8 +108,9 @@ def decontaminate_table(table: pa.Table, index: BenchmarkIndex, cfg: DecontamCon
     return kept, dropped, records, stats
 
 
-def decontaminate_shard(in_path: str, out_dir: str, index_dir: str, cfg: DecontamConfig, name: str
-                        ) -> dict[str, Any]:
+def decontaminate_shard(
+    in_path: str, out_dir: str, index_dir: str, cfg: DecontamConfig, name: str
+) -> dict[str, Any]:
     """Stage function for one shard (top level, so process pools and Ray can pickle it)."""
     t0 = time.perf_counter()
     index = get_index(index_dir)
@@ -120,18 +141,24 @@ def run_decontaminate(in_dir: str, out_dir: str, cfg: DecontamConfig, executor: 
     names = []
     for i, path in enumerate(inputs):
         base = path.rsplit("/", 1)[-1]
-        names.append(base[: -len(".parquet")] if _PART.match(base) else shards.shard_name(i)[: -len(".parquet")])
+        names.append(
+            base[: -len(".parquet")] if _PART.match(base) else shards.shard_name(i)[: -len(".parquet")]
+        )
     if len(set(names)) != len(names):
         names = [shards.shard_name(i)[: -len(".parquet")] for i in range(len(inputs))]
     for name in names:  # a resumed run must not mix outputs of different settings
         rec = shards.read_done(out_dir, name)
         if rec is not None and rec.get("index_fingerprint") != fp:
-            raise ValueError(f"{out_dir} holds output made with other decontamination settings; use a new --out")
+            raise ValueError(
+                f"{out_dir} holds output made with other decontamination settings; use a new --out"
+            )
     index_dir = shards.join(out_dir, INDEX_DIR)
     index = ensure_index(index_dir, cfg)
     shards.write_json(shards.join(out_dir, "decontam_config.json"), asdict(cfg))
-    tasks = [Task(name, {"in_path": p, "out_dir": out_dir, "index_dir": index_dir, "cfg": cfg, "name": name})
-             for name, p in zip(names, inputs)]
+    tasks = [
+        Task(name, {"in_path": p, "out_dir": out_dir, "index_dir": index_dir, "cfg": cfg, "name": name})
+        for name, p in zip(names, inputs)
+    ]
     results = executor.run(out_dir, decontaminate_shard, tasks, desc="decontaminate")
     merged = merge_counts(results)
     merged.pop("seconds", None)
