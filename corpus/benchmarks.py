@@ -164,6 +164,7 @@ REGISTRY: dict[str, BenchmarkSpec] = {
         BenchmarkSpec("agieval-gaokao-mathcloze", _agieval, "hails/agieval-gaokao-mathcloze", lang="zh"),
         BenchmarkSpec("agieval-math", _agieval, "hails/agieval-math"),
         BenchmarkSpec("agieval-sat-math", _agieval, "hails/agieval-sat-math"),
+        BenchmarkSpec("agieval-aqua-rat", _agieval, "hails/agieval-aqua-rat"),
         BenchmarkSpec("mgsm-zh", _mgsm, "juletxara/mgsm", ("zh",), lang="zh"),
         BenchmarkSpec("mmlu-stem", _mmlu, "cais/mmlu", MMLU_STEM, few_shot_split="dev"),
         BenchmarkSpec("ocw", _ocw, "zhangirazerbayev/ocwcourses"),
