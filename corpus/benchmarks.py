@@ -164,6 +164,7 @@ REGISTRY: dict[str, BenchmarkSpec] = {
         BenchmarkSpec("agieval-gaokao-mathcloze", _agieval, "hails/agieval-gaokao-mathcloze", lang="zh"),
         BenchmarkSpec("agieval-math", _agieval, "hails/agieval-math"),
         BenchmarkSpec("agieval-sat-math", _agieval, "hails/agieval-sat-math"),
+        BenchmarkSpec("agieval-aqua-rat", _agieval, "hails/agieval-aqua-rat"),
         BenchmarkSpec("mgsm-zh", _mgsm, "juletxara/mgsm", ("zh",), lang="zh"),
         BenchmarkSpec("mmlu-stem", _mmlu, "cais/mmlu", MMLU_STEM, few_shot_split="dev"),
         BenchmarkSpec("ocw", _ocw, "zhangirazerbayev/ocwcourses"),
@@ -212,6 +213,13 @@ def _hub_rows(spec: BenchmarkSpec, split: str) -> Iterator[dict]:
         yield from datasets.load_dataset(spec.hub_id, config, split=split)
 
 
+def _choice_text(c: Any) -> str:
+    """Choices as text: some sources hold numbers, and pandas-made files hold NaN for a missing one."""
+    if c is None or (isinstance(c, float) and c != c):
+        return ""
+    return str(c)
+
+
 def load_benchmark(name: str, path: str | Path | None = None, split: str | None = None,
                    limit: int | None = None) -> list[BenchmarkItem]:
     """Items of benchmark `name` from a local file/URL `path`, or from the hub when `path` is None."""
@@ -229,7 +237,8 @@ def load_benchmark(name: str, path: str | Path | None = None, split: str | None 
             BenchmarkItem(
                 benchmark=name, id=str(parsed.pop("id", i)), question=parsed.pop("question") or "",
                 answer=str(parsed.pop("answer", "") or ""), solution=parsed.pop("solution", "") or "",
-                choices=tuple(parsed.pop("choices", ()) or ()), meta=parsed.pop("meta", {}) or {},
+                choices=tuple(_choice_text(c) for c in parsed.pop("choices", ()) or ()),
+                meta=parsed.pop("meta", {}) or {},
             )
         )
     return items

@@ -23,6 +23,7 @@ CORPUS_COMMANDS = {
     "ingest": "corpus.ingest:ingest_cli",
     "sample": "corpus.sample.cli:sample_cli",
     "dedup": "corpus.dedup.cli:dedup_cli",
+    "decontaminate": "corpus.decontam.cli:decontaminate_cli",
 }
 
 
