@@ -23,7 +23,7 @@ from corpus.extract.delimiters import find_text_math, page_config
 from corpus.extract.main_content import main_text
 from corpus.extract.markdown import add_markdown
 from corpus.extract.math_markup import replace_math
-from corpus.extract.store import SANITIZE, MathStore
+from corpus.extract.store import CLOSE, OPEN, SANITIZE, MathStore
 from corpus.extract.timeout import PageTimeout, time_limit
 from corpus.schema import MATH_FAMILIES
 
@@ -35,7 +35,7 @@ class ExtractConfig:
     """Settings of the math-preserving extractor."""
 
     main_content: bool = True  # drop boilerplate (nav, footers, sidebars, ads); False keeps all visible text
-    comments: bool = False  # keep user comment sections (Stack Exchange answers are kept either way)
+    comments: bool = True  # keep comment sections (Stack Exchange comments under posts hold much math)
     timeout_s: float = 10.0  # per-page time limit (main thread of a process only; see timeout.py)
     max_html_bytes: int = 4_000_000  # larger payloads are truncated before parsing (bounds C-level work)
     min_text_chars: int = 1  # a page whose extracted text is shorter fails with reason "empty_text"
@@ -86,11 +86,13 @@ def extract_math(
 def _extract(html: str | bytes, cfg: ExtractConfig, start: float) -> ExtractResult:
     if isinstance(html, bytes):
         html = decode_html(html[: cfg.max_html_bytes])
-    html = html[: cfg.max_html_bytes].translate(SANITIZE)
-    page = page_config(html)
+    html = html[: cfg.max_html_bytes]
+    if OPEN in html or CLOSE in html:  # forged placeholder characters
+        html = html.translate(SANITIZE)
     tree = HTMLTree.parse(html)
     if tree.document is None or tree.body is None:
         return _fail("unparsable", start)
+    page = page_config(tree)
     title = (tree.title or "").strip() or None
 
     store = MathStore()

@@ -10,19 +10,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from corpus.extract.asciimath import asciimath_to_latex
 from corpus.extract.store import MathStore
 
-_LIB_SRC = re.compile(r"<script[^>]{0,500}?src\s*=\s*[\"']?[^\"'>]{0,300}?(mathjax|katex)", re.I)
-_ASCII_SRC = re.compile(r"ASCIIMathML|AM_(?:CHTML|HTMLorMML|SVG)|asciimath", re.I)
+_LIB_SRC = re.compile(r"mathjax|katex", re.I)
+_ASCII = re.compile(r"ASCIIMathML|AM_(?:CHTML|HTMLorMML|SVG)|asciimath", re.I)
 _INLINE_DOLLAR = re.compile(
     r"inlineMath[\s\"']*:\s*\[[^\]]{0,200}?[\"']\$[\"']"  # MathJax v2/v3: inlineMath: [['$','$'], …]
-    r"|left[\"']?\s*:\s*[\"']\$[\"']\s*,\s*right[\"']?\s*:\s*[\"']\$[\"']"  # KaTeX auto-render
-    r"|class=[\"'][^\"']{0,100}\b(?:math-inline|tex2jax_process|inline-math)\b",  # pre-render markup
+    r"|left[\"']?\s*:\s*[\"']\$[\"']\s*,\s*right[\"']?\s*:\s*[\"']\$[\"']",  # KaTeX auto-render
     re.I,
 )
-_MATH_CLASS = re.compile(r"class=[\"'][^\"']{0,100}\b(?:math|mathjax|katex|latex|tex)\b", re.I)
+# Markup of pages whose TeX is rendered client-side by a script we may not see (bundled, lazy-loaded).
+_MATH_CLASSES = ".math, .math-inline, .math-display, .mathjax, .tex2jax_process, .katex, .latex, .tex, .inline-math"
+_DOLLAR_CLASSES = ".math-inline, .tex2jax_process, .inline-math"
 
 
 @dataclass
@@ -34,15 +36,28 @@ class PageMath:
     asciimath: bool = False  # loads AsciiMath (backticks are live)
 
 
-def page_config(html: str) -> PageMath:
-    """Read the math renderer and its delimiter config from the raw HTML (first 2 MB)."""
-    head = html[:2_000_000]
-    lib = bool(_LIB_SRC.search(head)) or "MathJax.Hub.Config" in head or "window.MathJax" in head
-    return PageMath(
-        tex_page=lib or bool(_MATH_CLASS.search(head)),
-        inline_dollar=bool(_INLINE_DOLLAR.search(head)),
-        asciimath=bool(_ASCII_SRC.search(head)),
-    )
+def page_config(tree: Any) -> PageMath:
+    """Read the math renderer and its delimiter config from the page's scripts and markup."""
+    doc = tree.document
+    tex_page = inline_dollar = asciimath = False
+    for script in doc.query_selector_all("script")[:]:
+        src = script.getattr("src")
+        if src:
+            tex_page = tex_page or bool(_LIB_SRC.search(src))
+            asciimath = asciimath or bool(_ASCII.search(src))
+            continue
+        kind = (script.getattr("type") or "").lower()
+        if kind and "javascript" not in kind and "text/x-mathjax-config" not in kind and "module" not in kind:
+            continue
+        code = (script.text or "")[:200_000]
+        if "MathJax" in code or "katex" in code or "renderMathInElement" in code:
+            tex_page = True
+            inline_dollar = inline_dollar or bool(_INLINE_DOLLAR.search(code))
+    if not tex_page and doc.query_selector(_MATH_CLASSES) is not None:
+        tex_page = True
+    if doc.query_selector(_DOLLAR_CLASSES) is not None:
+        inline_dollar = True
+    return PageMath(tex_page=tex_page, inline_dollar=inline_dollar, asciimath=asciimath)
 
 
 _ENVS = "equation|align|gather|multline|eqnarray|displaymath|flalign|alignat|math"

@@ -31,7 +31,7 @@ def _cell_text(cell: Any) -> str:
 
 def _table_to_rows(tree: Any, table: Any) -> None:
     rows = []
-    for tr in table.query_selector_all("tr"):
+    for tr in table.query_selector_all("tr")[:]:
         cells = [c for c in tr.child_nodes if c.type == 1 and c.tag in ("td", "th")]
         if cells:
             rows.append([_cell_text(c) for c in cells])
@@ -58,17 +58,17 @@ def add_markdown(tree: Any) -> None:
     if doc is None:
         return
     for level in range(1, 7):
-        for h in doc.query_selector_all(f"h{level}"):
+        for h in doc.query_selector_all(f"h{level}")[:]:
             if (h.text or "").strip():
                 _prepend(tree, h, "#" * level + " ")
-    for pre in doc.query_selector_all("pre"):
+    for pre in doc.query_selector_all("pre")[:]:
         if pre.parent is None or pre.closest("pre") is not pre:
             continue  # nested <pre>: the outer one is fenced
         if (pre.text or "").strip():
             _prepend(tree, pre, "```\n")
             pre.append_child(tree.create_text_node("\n```"))
     # innermost tables first, so a data table inside a layout table is still converted
-    for table in reversed(list(doc.query_selector_all("table"))):
+    for table in reversed(doc.query_selector_all("table")[:]):
         if table.parent is None or table.query_selector(_BLOCK_IN_CELL) is not None:
             continue
         _table_to_rows(tree, table)

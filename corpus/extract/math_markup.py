@@ -73,7 +73,7 @@ def _unhide(node: Any, token: str, levels: int = 4) -> None:
 
 
 def _tex_annotation(node: Any) -> str | None:
-    for ann in node.query_selector_all("annotation"):
+    for ann in node.query_selector_all("annotation")[:]:
         if (ann.getattr("encoding") or "").strip().lower() in TEX_ENCODINGS:
             tex = ann.text or ""
             if tex.strip():
@@ -110,7 +110,7 @@ def _alone_in_block(node: Any) -> bool:
         return False
     if (parent.text or "").strip():
         return False
-    return len(parent.query_selector_all("img")) == 1
+    return len(parent.query_selector_all("img")[:]) == 1
 
 
 def replace_math(tree: Any, store: MathStore) -> None:
@@ -120,12 +120,12 @@ def replace_math(tree: Any, store: MathStore) -> None:
         return
 
     # MathJax v2 source scripts (and AsciiMath scripts)
-    scripts = doc.query_selector_all('script[type^="math/"]')
+    scripts = doc.query_selector_all('script[type^="math/"]')[:]
     if len(scripts):
-        for rendered in doc.query_selector_all(_MJ2_RENDERED):
+        for rendered in doc.query_selector_all(_MJ2_RENDERED)[:]:
             if rendered.parent is not None and not rendered.query_selector('script[type^="math/"]'):
                 rendered.decompose()
-        for s in doc.query_selector_all('script[type^="math/"]'):
+        for s in doc.query_selector_all('script[type^="math/"]')[:]:
             kind = (s.getattr("type") or "").lower()
             src = s.text or ""
             if not src.strip():
@@ -142,7 +142,7 @@ def replace_math(tree: Any, store: MathStore) -> None:
                     _replace(tree, s, store.add(_math_latex(m), display or _is_display(m), "mathjax"))
 
     # KaTeX output: the whole .katex span carries an x-tex annotation next to its HTML rendering
-    for kx in doc.query_selector_all(".katex-display, .katex"):
+    for kx in doc.query_selector_all(".katex-display, .katex")[:]:
         if kx.parent is None:
             continue
         tex = _tex_annotation(kx)
@@ -152,7 +152,7 @@ def replace_math(tree: Any, store: MathStore) -> None:
         _replace(tree, kx, store.add(tex, display, "katex"))
 
     # MathJax v3 output: the source survives as assistive MathML or a data attribute
-    for mjx in doc.query_selector_all("mjx-container"):
+    for mjx in doc.query_selector_all("mjx-container")[:]:
         if mjx.parent is None:
             continue
         latex = mjx.getattr("data-latex") or mjx.getattr("data-tex")
@@ -166,7 +166,7 @@ def replace_math(tree: Any, store: MathStore) -> None:
             mjx.decompose()  # glyph soup without recoverable source
 
     # Plain MathML (Wikipedia, MDPI, MathJax MathML input before rendering)
-    for math in doc.query_selector_all("math"):
+    for math in doc.query_selector_all("math")[:]:
         if math.parent is None:
             continue
         latex = _math_latex(math)
@@ -174,12 +174,12 @@ def replace_math(tree: Any, store: MathStore) -> None:
             continue
         wrapper = math.closest(".mwe-math-element")
         if wrapper is not None:  # Wikipedia: drop the fallback image that repeats this formula
-            for img in wrapper.query_selector_all("img"):
+            for img in wrapper.query_selector_all("img")[:]:
                 img.decompose()
         _replace(tree, math, store.add(latex, _is_display(math), "mathml"))
 
     # LaTeX in image alt text
-    for img in doc.query_selector_all("img[alt]"):
+    for img in doc.query_selector_all("img[alt]")[:]:
         latex = _alt_latex(img)
         if latex is None:
             continue
