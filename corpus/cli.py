@@ -22,6 +22,7 @@ GROUPS = {
 CORPUS_COMMANDS = {
     "ingest": "corpus.ingest:ingest_cli",
     "sample": "corpus.sample.cli:sample_cli",
+    "extract": "corpus.extract.cli:extract_cli",
 }
 
 
