@@ -24,6 +24,7 @@ CORPUS_COMMANDS = {
     "sample": "corpus.sample.cli:sample_cli",
     "dedup": "corpus.dedup.cli:dedup_cli",
     "decontaminate": "corpus.decontam.cli:decontaminate_cli",
+    "extract": "corpus.extract.cli:extract_cli",
 }
 
 
