@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing as mp
 import random
 import re
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -151,8 +153,7 @@ def train_classifier(
     with train_file.open("w", encoding="utf-8") as f:
         for label, text in train:
             f.write(f"{POS_LABEL if label else NEG_LABEL} {text}\n")
-    model = fasttext.train_supervised(
-        input=str(train_file),
+    params = dict(
         dim=cfg.dim,
         lr=cfg.lr,
         wordNgrams=cfg.word_ngrams,
@@ -165,8 +166,13 @@ def train_classifier(
         verbose=0,
     )
     tmp = out / f".tmp-{MODEL_FILE}"
-    model.save_model(str(tmp))
+    # fastText keeps state between trainings in one process (a second train_supervised call gives a
+    # different model, sometimes "Encountered NaN"), so every training runs in a fresh process.
+    ctx = mp.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
+        pool.submit(_fit, str(train_file), params, str(tmp)).result()
     tmp.replace(out / MODEL_FILE)
+    model = fasttext.load_model(str(out / MODEL_FILE))
     train_file.unlink()  # the seed shards hold the data; the normalised copy is a scratch file
 
     metrics: dict[str, Any] = {
@@ -185,6 +191,13 @@ def train_classifier(
         _plot_pr(curve, out / PR_CURVE_PNG, "held-out seed")
     (out / METRICS_FILE).write_text(json.dumps(metrics, indent=2, sort_keys=True))
     return metrics
+
+
+def _fit(train_file: str, params: dict[str, Any], model_out: str) -> None:
+    """Train and save one fastText model (runs in a child process, see train_classifier)."""
+    import fasttext
+
+    fasttext.train_supervised(input=train_file, **params).save_model(model_out)
 
 
 def _math_proba(model: Any, normalised: Sequence[str], batch_size: int) -> np.ndarray:

@@ -51,10 +51,7 @@ def path_prefixes(url: str, max_depth: int) -> list[str]:
     """Directory prefixes of a URL path: "/q/12/title" -> ["/q/", "/q/12/"] for depth 2. The last
     segment (the page itself) is never a prefix."""
     segs = [s for s in url_path(url).split("/") if s]
-    if url_path(url).endswith("/"):
-        dirs = segs
-    else:
-        dirs = segs[:-1]
+    dirs = segs if url_path(url).endswith("/") else segs[:-1]
     return ["/" + "/".join(dirs[:d]) + "/" for d in range(1, min(max_depth, len(dirs)) + 1)]
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import glob
 import logging
-import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -35,7 +34,11 @@ def expand_inputs(patterns: list[str]) -> list[str]:
     for p in patterns:
         if "://" in p and not p.startswith("file://"):
             fs, path = shards.url_to_fs(p)
-            out.extend(sorted(f"{p.split('://', 1)[0]}://{x}" for x in fs.glob(path)) if any(c in p for c in "*?[") else [p])
+            out.extend(
+                sorted(f"{p.split('://', 1)[0]}://{x}" for x in fs.glob(path))
+                if any(c in p for c in "*?[")
+                else [p]
+            )
         else:
             found = sorted(glob.glob(p))
             if not found:
@@ -72,7 +75,14 @@ def reextract_shard(in_path: str, out_path: str, dropped_path: str, min_chars: i
             dropped.append({**row, "reason": reason})
             continue
         counts = _family_counts(res)
-        kept.append({**row, "text": text, "n_tokens": count_tokens(text), **{f"math_{f}": counts.get(f, 0) for f in MATH_FAMILIES}})
+        kept.append(
+            {
+                **row,
+                "text": text,
+                "n_tokens": count_tokens(text),
+                **{f"math_{f}": counts.get(f, 0) for f in MATH_FAMILIES},
+            }
+        )
     schema = conform(t).schema
     out = conform(pa.Table.from_pylist(kept, schema=schema) if kept else schema.empty_table())
     shards.write_table(out, out_path)
@@ -126,7 +136,9 @@ def run_final(run_dir: str, last_round: int, recipe: CorpusRecipe, ex: Executor)
         from corpus.decontam import run_decontaminate
 
         dec = run_decontaminate(src, final_dir, recipe.decontam, ex)
-        stats["decontaminate"] = {k: v for k, v in dec.items() if k in ("records_in", "kept", "dropped", "by_benchmark")}
+        stats["decontaminate"] = {
+            k: v for k, v in dec.items() if k in ("records_in", "kept", "dropped", "by_benchmark")
+        }
     else:
         for p in shards.list_shards(src):
             shards.write_table(shards.read_table(p), shards.join(final_dir, p.rsplit("/", 1)[-1]))
@@ -160,7 +172,9 @@ def write_card(final_dir: str, recipe: CorpusRecipe, stats: dict[str, Any], run_
                 f"{r['seed']['discovered_total']:,} | {len(r['accepted_paths'])} | "
                 + (f"{t['precision']:.3f} / {t['recall']:.3f} |" if t else "- |")
             )
-    schema_rows = [f"| `{f.name}` | {f.type} | {(f.metadata or {}).get(b'doc', b'').decode()} |" for f in DOCUMENT_SCHEMA]
+    schema_rows = [
+        f"| `{f.name}` | {f.type} | {(f.metadata or {}).get(b'doc', b'').decode()} |" for f in DOCUMENT_SCHEMA
+    ]
     dropped = stats.get("decontaminate", {}).get("dropped", {})
     text = "\n".join(
         [
@@ -204,7 +218,11 @@ def write_card(final_dir: str, recipe: CorpusRecipe, stats: dict[str, Any], run_
 
 # -------------------------------------------------------------------------------------------- run
 def run_corpus(
-    recipe_path: str | None, run_dir: str, rounds: int | None, executor: str = "local", overrides: list[str] | tuple[str, ...] = ()
+    recipe_path: str | None,
+    run_dir: str,
+    rounds: int | None,
+    executor: str = "local",
+    overrides: list[str] | tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """Run (or resume) every stage; return a summary of each."""
     recipe = load_config(CorpusRecipe, recipe_path, list(overrides))
@@ -268,7 +286,9 @@ def _small(stats: Any) -> dict[str, Any]:
     """Numbers only (stage results may carry big lists)."""
     if not isinstance(stats, dict):
         return {}
-    return {k: v for k, v in stats.items() if isinstance(v, (int, float, str, dict)) and not isinstance(v, bool)}
+    return {
+        k: v for k, v in stats.items() if isinstance(v, (int, float, str, dict)) and not isinstance(v, bool)
+    }
 
 
 def summary_table(summary: dict[str, Any]) -> str:
@@ -276,29 +296,58 @@ def summary_table(summary: dict[str, Any]) -> str:
     sec = summary.get("seconds", {})
     for name in ("ingest", "dedup"):
         s = summary.get(name) or {}
-        rows.append((name, f"{s.get('records_in', '-')}", f"{s.get('kept', '-')}", "", f"{sec.get(name, 0):.1f}", ""))
+        rows.append(
+            (name, f"{s.get('records_in', '-')}", f"{s.get('kept', '-')}", "", f"{sec.get(name, 0):.1f}", "")
+        )
     for r in summary.get("rounds", []):
         t = r.get("truth")
         ov = r.get("overlap_with_previous")
         note = f"P/R {t['precision']:.3f}/{t['recall']:.3f}" if t else ""
         note += f" overlap {ov:.1%}" if ov is not None else ""
         note += f" seed+{r['seed']['discovered_this_round']}"
-        rows.append((f"round {r['round']}", f"{r['pool_pages']}", f"{r['selected_pages']}", f"{r['selected_tokens']}", "", note.strip()))
-    rows[-1] = (*rows[-1][:4], f"{sec.get('rounds', 0):.1f}", rows[-1][5]) if summary.get("rounds") else rows[-1]
+        rows.append(
+            (
+                f"round {r['round']}",
+                f"{r['pool_pages']}",
+                f"{r['selected_pages']}",
+                f"{r['selected_tokens']}",
+                "",
+                note.strip(),
+            )
+        )
+    rows[-1] = (
+        (*rows[-1][:4], f"{sec.get('rounds', 0):.1f}", rows[-1][5]) if summary.get("rounds") else rows[-1]
+    )
     f = summary.get("final") or {}
-    rows.append(("final", "", f"{f.get('pages', '-')}", f"{f.get('tokens', '-')}", f"{sec.get('final', 0):.1f}", f"{f.get('shards', '-')} shards"))
+    rows.append(
+        (
+            "final",
+            "",
+            f"{f.get('pages', '-')}",
+            f"{f.get('tokens', '-')}",
+            f"{sec.get('final', 0):.1f}",
+            f"{f.get('shards', '-')} shards",
+        )
+    )
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(str(c).ljust(w) for c, w in zip(r, widths)) for r in rows)
 
 
 @click.command("run")
-@click.option("--recipe", "recipe", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="Recipe YAML (pipelines/sample.yaml, pipelines/deepseekmath.yaml). Default: built-in defaults.")
+@click.option(
+    "--recipe",
+    "recipe",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Recipe YAML (pipelines/sample.yaml, pipelines/deepseekmath.yaml). Default: built-in defaults.",
+)
 @click.option("--run", "run_dir", required=True, help="Run directory (local path or fsspec URL).")
 @click.option("--rounds", type=int, default=None, help="Rounds to run (default: the recipe's rounds.count).")
 @click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True)
 @click.argument("overrides", nargs=-1)
-def run_cli(recipe: str | None, run_dir: str, rounds: int | None, executor: str, overrides: tuple[str, ...]) -> None:
+def run_cli(
+    recipe: str | None, run_dir: str, rounds: int | None, executor: str, overrides: tuple[str, ...]
+) -> None:
     """Run the corpus pipeline: ingest, dedup, recall rounds 1..N, final shards + dataset card.
 
     Resumable: stages with completion records are skipped, so rerunning after a crash (or with a
