@@ -112,9 +112,9 @@ def build_seed(k: int, pool: list[str], run_dir: str, cfg: LoopConfig, ex: Execu
         ann = shards.join(prev, "discovery", "paths.tsv")
         accepted = [list(a) for a in disc.read_annotations(ann)] if shards.exists(ann) else []
         math_keys = _math_keys(prev)
-        selected_upto = lambda name: [
-            shards.join(round_dir(run_dir, j), "selected", name) for j in range(1, k)
-        ]  # noqa: E731
+        def selected_upto(name: str) -> list[str]:
+            return [shards.join(round_dir(run_dir, j), "selected", name) for j in range(1, k)]
+
         ex.run(
             shards.join(rd, "seed", "under"),
             disc.collect_under_paths,
