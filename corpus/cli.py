@@ -22,6 +22,7 @@ GROUPS = {
 CORPUS_COMMANDS = {
     "ingest": "corpus.ingest:ingest_cli",
     "sample": "corpus.sample.cli:sample_cli",
+    "run": "corpus.run:run_cli",
 }
 
 
