@@ -25,6 +25,7 @@ CORPUS_COMMANDS = {
     "dedup": "corpus.dedup.cli:dedup_cli",
     "decontaminate": "corpus.decontam.cli:decontaminate_cli",
     "extract": "corpus.extract.cli:extract_cli",
+    "run": "corpus.run:run_cli",
 }
 
 
