@@ -77,31 +77,58 @@ class Executor(ABC):
             bar.close()
         return [results[n] for n in names]
 
+    def close(self) -> None:
+        """Release workers (a no-op where there are none to release)."""
+
     @abstractmethod
     def _map(self, fn: StageFn, tasks: Sequence[Task]):
         """Yield (task, stats) as tasks finish, in any order."""
 
 
 class LocalExecutor(Executor):
-    """A process pool; with one worker, tasks run inline (simplest to debug and profile)."""
+    """A process pool, kept for the executor's lifetime so workers import the stage modules (and
+    load models) once per run rather than once per stage; with one worker, tasks run inline
+    (simplest to debug and profile)."""
 
     name = "local"
 
     def __init__(self, workers: int | None = None):
         self.workers = workers or default_workers()
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _get_pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            # forkserver: workers start from a clean interpreter, never from a forked copy of a parent
+            # that may hold threads (tqdm, fastText, torch) or large tables.
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("forkserver"))
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> LocalExecutor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def _map(self, fn: StageFn, tasks: Sequence[Task]):
         if self.workers <= 1 or len(tasks) <= 1:
             for t in tasks:
                 yield t, fn(**t.kwargs)
             return
-        ctx = mp.get_context("forkserver")
-        with ProcessPoolExecutor(max_workers=min(self.workers, len(tasks)), mp_context=ctx) as pool:
-            pending: dict[Future, Task] = {pool.submit(fn, **t.kwargs): t for t in tasks}
+        pool = self._get_pool()
+        pending: dict[Future, Task] = {pool.submit(fn, **t.kwargs): t for t in tasks}
+        try:
             while pending:
                 finished, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in finished:
                     yield pending.pop(fut), fut.result()
+        finally:
+            for fut in pending:  # on error, don't leave queued work running behind the caller's back
+                fut.cancel()
 
 
 class RayExecutor(Executor):

@@ -63,18 +63,21 @@ def reextract_shard(in_path: str, out_path: str, dropped_path: str, min_chars: i
         reason = None
         try:
             html = read_record_at(row["warc_path"], row["warc_offset"], row["warc_length"])
+        except (OSError, ValueError) as e:  # a bad record is counted and set aside, never fatal
+            log.warning("re-reading %s failed: %s", row["url"], e)
+            reason, res = "warc_unreadable", None
+        else:
             res = extract_math(html, url=row["url"])
-            text = res.text or ""
-        except Exception as e:  # a bad record is counted and set aside, never fatal for the shard
-            log.warning("re-extraction of %s failed: %s", row["url"], e)
-            reason, text, res = "warc_unreadable", "", None
+            if not res.ok:
+                reason = f"extract_{res.reason}"
+        text = res.text if res is not None else ""
         if reason is None and len(text.strip()) < min_chars:
             reason = "extract_too_short"
         if reason:
             reasons[reason] = reasons.get(reason, 0) + 1
             dropped.append({**row, "reason": reason})
             continue
-        counts = _family_counts(res)
+        counts = res.counts
         kept.append(
             {
                 **row,
@@ -90,11 +93,6 @@ def reextract_shard(in_path: str, out_path: str, dropped_path: str, min_chars: i
         dschema = schema.append(pa.field("reason", pa.string()))
         shards.write_table(pa.Table.from_pylist(dropped, schema=dschema), dropped_path)
     return {"records_in": len(rows), "kept": len(kept), "dropped": reasons}
-
-
-def _family_counts(res: Any) -> dict[str, int]:
-    counts = getattr(res, "counts", None) or getattr(res, "math_counts", None) or {}
-    return {k.removeprefix("math_"): int(v) for k, v in dict(counts).items()}
 
 
 def run_final(run_dir: str, last_round: int, recipe: CorpusRecipe, ex: Executor) -> dict[str, Any]:
@@ -273,11 +271,14 @@ def run_corpus(
             shards.mark_done(dedup_dir, "_stage", _small(st))
         return shards.read_done(dedup_dir, "_stage")
 
-    summary["ingest"] = stage("ingest", ingest)
-    summary["dedup"] = stage("dedup", dedup)
-    reports = stage("rounds", lambda: run_rounds(dedup_dir, run_dir, recipe.loop(), ex, n_rounds))
-    summary["rounds"] = reports
-    summary["final"] = stage("final", lambda: run_final(run_dir, reports[-1]["round"], recipe, ex))
+    try:
+        summary["ingest"] = stage("ingest", ingest)
+        summary["dedup"] = stage("dedup", dedup)
+        reports = stage("rounds", lambda: run_rounds(dedup_dir, run_dir, recipe.loop(), ex, n_rounds))
+        summary["rounds"] = reports
+        summary["final"] = stage("final", lambda: run_final(run_dir, reports[-1]["round"], recipe, ex))
+    finally:
+        ex.close()
     summary["seconds"] = timings
     return summary
 
