@@ -96,7 +96,7 @@ def main() -> None:
     from corpus.decontam.hashing import ngram_hashes, token_hashes
     from corpus.decontam.index import build_index
     from corpus.decontam.matcher import find_matches, scan_text
-    from corpus.decontam.normalize import normalize, token_regex
+    from corpus.decontam.normalize import gram_tokens, normalize, token_regex
     from corpus.decontam.stage import run_decontaminate
     from corpus.executors import LocalExecutor
 
@@ -117,14 +117,15 @@ def main() -> None:
     # --- decontamination of real text pages, one core, with a per-step breakdown ----------------------
     tok_re = token_regex(index.gram_unit)
     norms = [normalize(t) for t in texts]
-    toks = [tok_re.findall(n) for n in norms]
+    toks = [gram_tokens(n, index.gram_unit) for n in norms]
     ths = [token_hashes(t) for t in toks]
     grams = [ngram_hashes(h, index.n) for h in ths]
     with timed() as t_scan:
         per_page = _best_per_page(lambda t: scan_text(t, index), texts)
     steps = {
         "normalize": _best_per_page(normalize, texts),
-        "tokenize": _best_per_page(tok_re.findall, norms),
+        "tokenize_regex_reference": _best_per_page(tok_re.findall, norms),
+        "tokenize": _best_per_page(lambda x: gram_tokens(x, index.gram_unit), norms),
         "token_hash": _best_per_page(token_hashes, toks),
         "ngram_hash": _best_per_page(lambda h: ngram_hashes(h, index.n), ths),
         "lookup_prefilter_searchsorted": _best_per_page(index.lookup, grams),

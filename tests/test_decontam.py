@@ -22,7 +22,7 @@ from corpus.decontam.config import DecontamConfig
 from corpus.decontam.index import BenchmarkIndex, build_index
 from corpus.decontam.informative import informative_windows
 from corpus.decontam.matcher import remove_segments, scan_text
-from corpus.decontam.normalize import tokenize
+from corpus.decontam.normalize import gram_tokens, normalize, token_regex, tokenize
 from corpus.decontam.report import read_report
 from corpus.decontam.stage import run_decontaminate
 from corpus.executors import LocalExecutor
@@ -136,6 +136,14 @@ def test_normalisation_makes_copies_equal():
     assert tokenize("ab c", "char") == ["a", "b", "c"]
     with pytest.raises(ValueError, match="gram unit"):
         tokenize("x", "syllable")
+
+
+def test_fast_tokeniser_equals_the_reference_regex(items, pages, math_pages):
+    texts = pages + math_pages + [t for b in items for it in items[b][:200] for t in it.texts()]
+    for unit in ("auto", "word", "char"):
+        for t in texts:
+            norm = normalize(t)
+            assert [x.decode() for x in gram_tokens(norm, unit)] == token_regex(unit).findall(norm), t[:200]
 
 
 @pytest.mark.parametrize("bench", list(FILES))

@@ -10,7 +10,7 @@ from corpus.benchmarks import REGISTRY
 
 
 @click.command("decontaminate")
-@click.argument("in_dir")
+@click.argument("in_dir", metavar="IN")
 @click.option("--out", "out_dir", required=True, help="Output stage folder (kept shards, dropped/, report).")
 @click.option(
     "--benchmark",

@@ -20,9 +20,9 @@ _S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
 _h = xxhash.xxh3_64_intdigest
 
 
-def token_hashes(tokens: list[str]) -> np.ndarray:
-    """xxh3-64 of each token (UTF-8), as a uint64 array."""
-    return np.fromiter((_h(t.encode()) for t in tokens), dtype=np.uint64, count=len(tokens))
+def token_hashes(tokens: list[bytes]) -> np.ndarray:
+    """xxh3-64 of each token (UTF-8 bytes, as `gram_tokens` gives them), as a uint64 array."""
+    return np.fromiter(map(_h, tokens), dtype=np.uint64, count=len(tokens))
 
 
 def ngram_hashes(th: np.ndarray, n: int) -> np.ndarray:

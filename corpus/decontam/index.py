@@ -27,7 +27,7 @@ from corpus.benchmarks import BenchmarkItem, load_benchmark, parse_benchmark_arg
 from corpus.decontam.config import DecontamConfig
 from corpus.decontam.hashing import ngram_hashes, token_hashes
 from corpus.decontam.informative import informative_windows
-from corpus.decontam.normalize import normalize, token_regex
+from corpus.decontam.normalize import gram_tokens, normalize
 
 _CALC = re.compile(r"<<[^<>]*>>")
 _PREFILTER_BITS = 26
@@ -170,7 +170,6 @@ def build_index(cfg: DecontamConfig, items: list[BenchmarkItem] | None = None) -
     t0 = time.perf_counter()
     if items is None:
         items = load_items(cfg.benchmarks)
-    tok_re = token_regex(cfg.gram_unit)
     labels: list[tuple[str, str]] = []
     chunks: list[np.ndarray] = []
     owners: list[np.ndarray] = []
@@ -181,24 +180,27 @@ def build_index(cfg: DecontamConfig, items: list[BenchmarkItem] | None = None) -
         labels.append((item.benchmark, item.id))
         for fld in sorted(set(cfg.fields) | set(cfg.short_fields)):
             for text in _field_texts(item, fld, cfg.strip_calc_annotations):
-                toks = tok_re.findall(normalize(text))
+                toks = gram_tokens(normalize(text), cfg.gram_unit)
                 if len(toks) >= cfg.n and fld in cfg.fields:
                     g = ngram_hashes(token_hashes(toks), cfg.n)
                     if cfg.min_informative_tokens:
-                        informative = informative_windows(toks, cfg.n) >= cfg.min_informative_tokens
+                        informative = (
+                            informative_windows([t.decode() for t in toks], cfg.n)
+                            >= cfg.min_informative_tokens
+                        )
                         n_grams["uninformative"] += int(len(g) - informative.sum())
                         g = g[informative]
                         if not len(g) and fld in cfg.short_fields:
                             # all notation ("Compute (4,5,-1) x (4,5,-1)"): no gram proves anything
                             # alone, so the text is matched whole, like a short one
-                            short.setdefault(" ".join(toks), idx)
+                            short.setdefault(b" ".join(toks).decode(), idx)
                             n_texts["long_exact"] += 1
                             continue
                     chunks.append(g)
                     owners.append(np.full(len(g), idx, dtype=np.uint32))
                     n_texts["long"] += 1
                 elif cfg.short_min <= len(toks) < cfg.n and fld in cfg.short_fields:
-                    short.setdefault(" ".join(toks), idx)
+                    short.setdefault(b" ".join(toks).decode(), idx)
                     n_texts["short"] += 1
                 else:
                     n_texts["ignored"] += 1

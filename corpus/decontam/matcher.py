@@ -14,7 +14,7 @@ import numpy as np
 
 from corpus.decontam.hashing import ngram_hashes, token_hashes
 from corpus.decontam.index import BenchmarkIndex
-from corpus.decontam.normalize import normalize, token_regex, tokenize_lines
+from corpus.decontam.normalize import gram_tokens, normalize, tokenize_lines
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class Match:
     text: str  # the matched normalised tokens, joined by spaces
 
 
-def find_matches(tokens: list[str], index: BenchmarkIndex) -> list[Match]:
+def find_matches(tokens: list[bytes], index: BenchmarkIndex) -> list[Match]:
     """Every benchmark match in a page's token list, in page order. Consecutive matching n-grams are
     merged into one match spanning them (the report then shows the whole copied passage)."""
     found: list[Match] = []
@@ -41,16 +41,14 @@ def find_matches(tokens: list[str], index: BenchmarkIndex) -> list[Match]:
             run_ends = np.concatenate((breaks, [len(hits) - 1]))
             for a, b in zip(hits[run_starts], hits[run_ends]):
                 bench, item = index.labels[int(index.items[pos[a]])]
-                found.append(Match(bench, item, "ngram", int(a), int(b) + n, " ".join(tokens[a : b + n])))
+                text = b" ".join(tokens[a : b + n]).decode()
+                found.append(Match(bench, item, "ngram", int(a), int(b) + n, text))
     automaton = index.automaton
     if automaton is not None and tokens:
-        joined = " " + " ".join(tokens) + " "
-        starts = None
+        joined = " " + b" ".join(tokens).decode() + " "
         for end, (item, pat) in automaton.iter(joined):
-            if starts is None:  # char offset of each token in `joined`, only once there is a hit
-                starts = np.cumsum([1] + [len(t) + 1 for t in tokens[:-1]])
             first_char = end - len(pat)  # the pattern's first character (after its leading space)
-            t0 = int(np.searchsorted(starts, first_char))
+            t0 = joined.count(" ", 0, first_char) - 1  # one space before each token, one leading
             bench, item_id = index.labels[item]
             found.append(Match(bench, item_id, "exact", t0, t0 + pat.count(" ") + 1, pat))
     found.sort(key=lambda m: (m.start, m.end))
@@ -59,7 +57,7 @@ def find_matches(tokens: list[str], index: BenchmarkIndex) -> list[Match]:
 
 def scan_text(text: str, index: BenchmarkIndex) -> list[Match]:
     """Matches in `text` (normalised and tokenised with the index's gram unit)."""
-    return find_matches(token_regex(index.gram_unit).findall(normalize(text)), index)
+    return find_matches(gram_tokens(normalize(text), index.gram_unit), index)
 
 
 def remove_segments(text: str, index: BenchmarkIndex) -> tuple[str, list[Match], int]:

@@ -34,7 +34,7 @@ GRAM_UNITS = ("auto", "word", "char")
 # CJK ideographs (basic, ext. A, compatibility), kana and hangul: one token per character in `auto`.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 _TOKEN_RE = {
-    "auto": re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+"),
+    "auto": re.compile(rf"(?=[^\W_])[{_CJK}]|[^\W_{_CJK}]+"),  # CJK letters only, not marks like ・
     "word": re.compile(r"[^\W_]+"),
     "char": re.compile(r"[^\W_]"),
 }
@@ -104,7 +104,9 @@ _SYNONYMS = {
 }
 _SYNONYM_RE = re.compile(r"\\(" + "|".join(sorted(_SYNONYMS, key=len, reverse=True)) + r")(?![A-Za-z])")
 _FRAC_DIGITS = re.compile(r"\\frac[ \t]*(\d)(\d)")
-_COMMAND = re.compile(r"\\([A-Za-z]+)")
+# a command name is already cut from what precedes it by its backslash; only a digit glued after it
+# (`\sqrt2`) needs a space (a replacement at every command cost 30% of normalising a LaTeX page)
+_COMMAND_DIGIT = re.compile(r"(\\[a-z]+)(?=\d)")
 # starts with the literal "," so the regex engine jumps between commas (a look-behind for the digit
 # before it would be tried at every position: 50x slower); the digit is checked in normalize()
 _THOUSANDS = re.compile(r",(?=\d{3}(?!\d))")
@@ -125,36 +127,56 @@ def normalize(text: str) -> str:
         text = _WRAPPER_RE.sub(" ", text)
         text = _SYNONYM_RE.sub(lambda m: "\\" + _SYNONYMS[m.group(1)], text)
         text = _FRAC_DIGITS.sub(r"\\frac{\1}{\2}", text)
-        text = _COMMAND.sub(r" \1 ", text)
+        text = _COMMAND_DIGIT.sub(r"\1 ", text)
     if "," in text:
         text = _THOUSANDS.sub(lambda m: "" if m.start() and text[m.start() - 1].isdigit() else ",", text)
     return text
 
 
+# Fast tokeniser: the same tokens as _TOKEN_RE, made by C-level passes instead of a Python-visible
+# regex match per token (3x faster on real pages). Non-ASCII non-word characters become spaces and,
+# in `auto`, CJK characters get spaces around them; then one bytes.translate maps every ASCII
+# character that is not [0-9a-z] to a space (bytes >= 128, i.e. the UTF-8 of the remaining non-ASCII
+# letters, are kept) and bytes.split() cuts. Tokens stay UTF-8 bytes, which is what the hash needs.
+_NONASCII_SEP = re.compile(r"[^\x00-\x7f\w]")
+_CJK_RE = re.compile(f"[{_CJK}]")
+_BYTE_TABLE = bytes(
+    c if (48 <= c <= 57 or 97 <= c <= 122 or c >= 128) else (c + 32 if 65 <= c <= 90 else 32)
+    for c in range(256)
+)
+
+
+def gram_tokens(norm: str, unit: str = "auto") -> list[bytes]:
+    """Tokens (UTF-8 bytes) of already normalised text; equal to `token_regex(unit).findall(norm)`."""
+    if unit == "char":
+        return [t.encode() for t in _TOKEN_RE["char"].findall(norm)]
+    if not norm.isascii():
+        norm = _NONASCII_SEP.sub(" ", norm)
+        if unit == "auto" and _CJK_RE.search(norm):  # CJK text: one token per character anyway
+            return [t.encode() for t in _TOKEN_RE["auto"].findall(norm)]
+    return norm.encode().translate(_BYTE_TABLE).split()
+
+
 def tokenize(text: str, unit: str = "auto") -> list[str]:
     """Tokens of `text` (normalised first) in the gram unit `unit`."""
-    return _TOKEN_RE[check_unit(unit)].findall(normalize(text))
+    return [t.decode() for t in gram_tokens(normalize(text), check_unit(unit))]
 
 
-def tokenize_lines(text: str, unit: str = "auto") -> tuple[list[str], list[int]]:
-    """Tokens of `text` and, for each token, the index of the line (`text.split("\\n")`) it is on."""
+def tokenize_lines(text: str, unit: str = "auto") -> tuple[list[bytes], list[int]]:
+    """Tokens of `text` (as gram_tokens) and, for each, the index of its line in `text.split("\\n")`."""
+    check_unit(unit)
     norm = normalize(text)
-    if norm.count("\n") != text.count("\n"):  # not expected; keep line numbers exact regardless
-        tokens: list[str] = []
-        lines: list[int] = []
-        for i, line in enumerate(text.split("\n")):
-            t = tokenize(line, unit)
-            tokens += t
-            lines += [i] * len(t)
-        return tokens, lines
-    tokens, lines, line, last = [], [], 0, 0
-    for m in _TOKEN_RE[check_unit(unit)].finditer(norm):
-        start = m.start()
-        line += norm.count("\n", last, start)
-        last = start
-        tokens.append(m.group())
-        lines.append(line)
-    return tokens, lines
+    # normalisation keeps line breaks; should a line count ever differ, normalise line by line
+    lines = (
+        norm.split("\n") if norm.count("\n") == text.count("\n") else [normalize(x) for x in text.split("\n")]
+    )
+    tokens: list[bytes] = []
+    line_of: list[int] = []
+    for i, line in enumerate(lines):
+        t = gram_tokens(line, unit)
+        tokens += t
+        line_of += [i] * len(t)
+    return tokens, line_of
 
 
 def token_regex(unit: str = "auto") -> re.Pattern[str]:
