@@ -259,3 +259,20 @@ def test_manifest_and_cli(sample, tmp_path):
     assert (tmp_path / "s" / "truth.parquet").exists() and len(
         list((tmp_path / "s" / "warc").glob("*.warc.gz"))
     ) == 6
+
+
+def test_undamaged_files_read_end_to_end_with_warcio(sample, truth):
+    from warcio.archiveiterator import ArchiveIterator as WarcioIterator
+
+    damaging = {"truncated_gzip", "garbage_before", "content_length_short", "content_length_long"}
+    damaged_files = {r["warc_file"] for r in truth if r["broken_kind"] in damaging}
+    clean = sorted(p for p in (sample / "warc").glob("*.warc.gz") if p.name not in damaged_files)
+    assert clean and len(damaged_files) >= 2
+    for path in clean:
+        with path.open("rb") as f:
+            ids = [
+                r.rec_headers.get_header("WARC-Record-ID")
+                for r in WarcioIterator(f)
+                if r.rec_type == "response"
+            ]
+        assert sorted(ids) == sorted(r["record_id"] for r in truth if r["warc_file"] == path.name)

@@ -751,8 +751,8 @@ def _write_warcs(warc_dir: Path, per_file: list[list[Page]], seed: int, rng: ran
                 else wf.add(rec, truncate_to=int(len(_gz(rec)) * p.truncate_frac))
             )
             rows.append(_truth_row(p, rid, name, placed.offset, placed.length, ids))
-            if p.truncate_frac is not None:
-                continue  # nothing can follow a truncated member
+            if p.truncate_frac is not None or p.at_file_end is not None:
+                continue  # a truncated or over-long record must be the file's last member
             meta = (
                 f"fetchTimeMs: {rng.randint(40, 2500)}\r\ncharset-detected: {'GB18030' if 'gbk' in p.truth.get('_charset', '') else 'UTF-8'}\r\n"
             ).encode()
