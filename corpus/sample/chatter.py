@@ -524,7 +524,10 @@ def enrich(
     sep = "" if voice.startswith("zh") else " "
     out = []
     for b in blocks:
-        if b.kind == "p" and b.segs and isinstance(b.segs[-1], str) and rng.random() < density:
+        ends_sentence = (
+            b.segs and isinstance(b.segs[-1], str) and b.segs[-1].rstrip().endswith((".", "?", "!", "。"))
+        )
+        if b.kind == "p" and ends_sentence and rng.random() < density:
             b = Block(
                 "p",
                 [
