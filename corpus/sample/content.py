@@ -111,14 +111,14 @@ _ASCII_REWRITES = [
     (r"\\(alpha|beta|gamma|theta|lambda|pi|sigma|omega|mu|epsilon|delta|phi)", r"\1"),
     (r"\\(sin|cos|tan|log|ln|det|exp|gcd)", r"\1"),
     (r"\\mathbb\{R\}", "RR"),
+    (r"\\pm", "+-"),
     (r"\\,|\\;|\\quad", " "),
-    (r"\\", ""),
 ]
 
 
 def tex_to_asciimath(tex: str) -> str:
     out = tex
-    for _ in range(3):  # nested \frac{..}{\sqrt{..}} needs more than one pass
+    for _ in range(3):  # nested \frac{..}{\sqrt{..}} needs more than one pass, innermost first
         for pat, rep in _ASCII_REWRITES:
             out = re.sub(pat, rep, out)
-    return out.replace("{", "(").replace("}", ")")
+    return out.replace("\\", "").replace("{", "(").replace("}", ")")

@@ -130,7 +130,7 @@ class _Urls:
         if site.theme == "forum":
             return f"{site.base}/questions/{tail}" if site.kind == "math" else f"{site.base}/t/{tail}"
         if site.theme == "blog":
-            return f"{site.base}/{date:%Y/%m}/{slug or i}/" if slug else f"{site.base}/{date:%Y/%m}/{i}.html"
+            return f"{site.base}/{date:%Y/%m}/{slug}-{i}/" if slug else f"{site.base}/{date:%Y/%m}/{i}.html"
         if site.theme == "wiki":
             return f"{site.base}/wiki/{(slug or str(i)).replace('-', '_').capitalize()}_{i}"
         sec = topic.replace("zh_", "")
@@ -450,10 +450,11 @@ SEED_DOMAINS = [
 
 
 def _seed_rows(rng: random.Random, n: int) -> list[dict]:
-    """Positive seed in OpenWebMath's columns: latex-style text only (never plain style)."""
+    """Positive seed in OpenWebMath's columns: latex-style text only (never plain style); one document in
+    ten is Chinese so the round-1 classifier has some chance on the Chinese math sites."""
     rows = []
     for i in range(n):
-        c = math_content(rng, "latex", "en")
+        c = math_content(rng, "latex", "zh" if i % 10 == 9 else "en")
         dom = rng.choice(SEED_DOMAINS)
         date = _date(rng, datetime(2023, 1, 1, tzinfo=timezone.utc), 365)
         n_inline = sum(1 for b in c.blocks for s in b.segs if getattr(s, "display", None) is False)
@@ -750,8 +751,8 @@ def _write_warcs(warc_dir: Path, per_file: list[list[Page]], seed: int, rng: ran
                 else wf.add(rec, truncate_to=int(len(_gz(rec)) * p.truncate_frac))
             )
             rows.append(_truth_row(p, rid, name, placed.offset, placed.length, ids))
-            if p.truncate_frac is not None:
-                continue  # nothing can follow a truncated member
+            if p.truncate_frac is not None or p.at_file_end is not None:
+                continue  # a truncated or over-long record must be the file's last member
             meta = (
                 f"fetchTimeMs: {rng.randint(40, 2500)}\r\ncharset-detected: {'GB18030' if 'gbk' in p.truth.get('_charset', '') else 'UTF-8'}\r\n"
             ).encode()

@@ -92,11 +92,17 @@ _SYMBOLS = {
 }
 
 
+def _strip_layout(tex: str) -> str:
+    """Drop environment names and unwrap text-like commands so their arguments are not read as variables."""
+    tex = re.sub(r"\\(begin|end)\{[a-z*]+\}", " ", tex)
+    return re.sub(r"\\(text|operatorname|mathbf|mathbb)\{([^{}]*)\}", r"\2", tex)
+
+
 def _mathml_row(tex: str) -> str:
     """A presentation-MathML <mrow> for `tex`: token-level only (mi/mn/mo), enough for a page to look like
     real MathML; the exact TeX travels in alttext/annotation, which is what extractors read."""
     parts = []
-    for tok in _TOKEN.findall(tex):
+    for tok in _TOKEN.findall(_strip_layout(tex)):
         if tok.startswith("\\"):
             sym = _SYMBOLS.get(tok)
             if sym is None:
@@ -114,7 +120,7 @@ def _mathml_row(tex: str) -> str:
 
 def _katex_html(tex: str) -> str:
     spans = []
-    for tok in _TOKEN.findall(tex):
+    for tok in _TOKEN.findall(_strip_layout(tex)):
         if tok.startswith("\\"):
             sym = _SYMBOLS.get(tok)
             if sym:

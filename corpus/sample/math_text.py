@@ -15,6 +15,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
+from corpus.sample.chatter import enrich, voice_for
 from corpus.sample.content import LI, Content, H, P, d, m
 
 # --- shared pools ------------------------------------------------------------------------------------
@@ -1080,4 +1081,6 @@ def math_content(rng: random.Random, style: str, lang: str) -> Content:
     }[(style, lang)]
     c = _extend(rng, rng.choice(pool)(rng), pool, rng.choice([0, 1, 1, 2]))
     c.style = style
+    c.lang = lang
+    c.blocks = enrich(c.blocks, rng, voice_for(style, c.topic, lang), extra_paragraphs=rng.randint(1, 3))
     return c

@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
+from corpus.sample.chatter import enrich, voice_for
 from corpus.sample.content import LI, PRE, Content, H, P
 
 CITIES = [
@@ -419,9 +420,12 @@ def nonmath_content(rng: random.Random, topic: str, lang: str = "en", extra: int
     """One non-math page on `topic` (a key of NONMATH_EN / NONMATH_ZH), optionally longer."""
     pool = NONMATH_EN if lang == "en" else NONMATH_ZH
     c = pool[topic](rng)
-    for _ in range(rng.choice([0, 1, 1, 2]) if extra is None else extra):
+    for _ in range(rng.choice([0, 0, 1]) if extra is None else extra):
         more = pool[topic](rng)
         c.blocks.append(H(more.title))
         c.blocks.extend(more.blocks)
     c.lang = lang
+    c.blocks = enrich(
+        c.blocks, rng, voice_for(None, topic, lang), density=0.9, extra_paragraphs=rng.randint(2, 4)
+    )
     return c
