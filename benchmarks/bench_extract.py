@@ -67,7 +67,7 @@ def _norm(s: str) -> str:
 def _lenient(s: str) -> str:
     """Notation-insensitive form: also ignores `\\left`/`\\right`, braces and `\\mathrm` wrappers, which
     MathML->LaTeX converters (ours and the one behind the ground truth) emit differently."""
-    s = re.sub(r"\\(?:left|right|mathrm|displaystyle)(?![A-Za-z])|[{}\s]|\\(?=[,;:! ])", "", s)
+    s = re.sub(r"\\(?:left|right|mathrm|displaystyle)(?![A-Za-z])|[{}\s]", "", s)
     return s
 
 
