@@ -13,29 +13,39 @@ from corpus.extract.asciimath import asciimath_to_latex
 
 
 def _page(body: str, head: str = "") -> str:
-    filler = "<p>" + "This paragraph gives the page enough ordinary prose to count as main content. " * 3 + "</p>"
+    filler = (
+        "<p>" + "This paragraph gives the page enough ordinary prose to count as main content. " * 3 + "</p>"
+    )
     return f"<html><head><title>t</title>{head}</head><body><article>{filler}{body}{filler}</article></body></html>"
 
 
 def test_mathjax_script_inline_and_display():
-    r = extract_math(_page('<p>Let <script type="math/tex">x^2</script> be.</p>'
-                           '<p><script type="math/tex; mode=display">\\int_0^1 f</script></p>'))
+    r = extract_math(
+        _page(
+            '<p>Let <script type="math/tex">x^2</script> be.</p>'
+            '<p><script type="math/tex; mode=display">\\int_0^1 f</script></p>'
+        )
+    )
     assert "$x^2$" in r.text
     assert re.search(r"^\$\$\\int_0\^1 f\$\$$", r.text, re.M)
     assert r.counts["mathjax"] == 2
 
 
 def test_mathjax_v2_rendered_output_is_dropped_in_favour_of_source():
-    html = _page('<p>So <span class="MathJax_Preview">x2</span><span class="MathJax">GLYPHS</span>'
-                 '<script type="math/tex">x^2</script> holds.</p>')
+    html = _page(
+        '<p>So <span class="MathJax_Preview">x2</span><span class="MathJax">GLYPHS</span>'
+        '<script type="math/tex">x^2</script> holds.</p>'
+    )
     r = extract_math(html)
     assert "$x^2$" in r.text and "GLYPHS" not in r.text
 
 
 def test_katex_annotation():
-    html = _page('<p>Value <span class="katex"><span class="katex-mathml"><math><semantics><mrow><mi>a</mi></mrow>'
-                 '<annotation encoding="application/x-tex">\\alpha+1</annotation></semantics></math></span>'
-                 '<span class="katex-html" aria-hidden="true">α+1</span></span> here.</p>')
+    html = _page(
+        '<p>Value <span class="katex"><span class="katex-mathml"><math><semantics><mrow><mi>a</mi></mrow>'
+        '<annotation encoding="application/x-tex">\\alpha+1</annotation></semantics></math></span>'
+        '<span class="katex-html" aria-hidden="true">α+1</span></span> here.</p>'
+    )
     r = extract_math(html)
     assert "$\\alpha+1$" in r.text and "α+1" not in r.text
     assert r.counts["katex"] == 1
@@ -56,18 +66,22 @@ def test_mathml_hidden_annotation_alttext_and_conversion():
 
 
 def test_mjx_container_assistive_mathml():
-    html = _page('<p>Then <mjx-container class="MathJax" jax="CHTML"><mjx-math>junk</mjx-math>'
-                 "<mjx-assistive-mml><math><msup><mi>e</mi><mi>x</mi></msup></math></mjx-assistive-mml>"
-                 "</mjx-container>.</p>")
+    html = _page(
+        '<p>Then <mjx-container class="MathJax" jax="CHTML"><mjx-math>junk</mjx-math>'
+        "<mjx-assistive-mml><math><msup><mi>e</mi><mi>x</mi></msup></math></mjx-assistive-mml>"
+        "</mjx-container>.</p>"
+    )
     r = extract_math(html)
     assert "${e}^{x}$" in r.text and "junk" not in r.text
     assert r.counts["mathjax"] == 1
 
 
 def test_latex_images():
-    html = _page('<p>Take <img src="https://s0.wp.com/latex.php?latex=%5Cpi&bg=ffffff" alt="\\pi" class="latex"> '
-                 'and <img src="https://latex.codecogs.com/gif.latex?e" alt="e^{i\\pi}">, '
-                 'not <img src="/cat.png" alt="a cat"></p>')
+    html = _page(
+        '<p>Take <img src="https://s0.wp.com/latex.php?latex=%5Cpi&bg=ffffff" alt="\\pi" class="latex"> '
+        'and <img src="https://latex.codecogs.com/gif.latex?e" alt="e^{i\\pi}">, '
+        'not <img src="/cat.png" alt="a cat"></p>'
+    )
     r = extract_math(html)
     assert "$\\pi$" in r.text and "$e^{i\\pi}$" in r.text and "cat" not in r.text
     assert r.counts["latex_img"] == 2
@@ -75,7 +89,9 @@ def test_latex_images():
 
 def test_raw_delimiters_with_page_config():
     head = "<script>MathJax.Hub.Config({tex2jax: {inlineMath: [['$','$']]}});</script>"
-    html = _page("<p>Let $n$ be odd and \\(k\\) even; then $$a^n+1$$ and \\[b^2\\] and [tex]c_1[/tex].</p>", head)
+    html = _page(
+        "<p>Let $n$ be odd and \\(k\\) even; then $$a^n+1$$ and \\[b^2\\] and [tex]c_1[/tex].</p>", head
+    )
     r = extract_math(html)
     for f in ("$n$", "$k$", "$$a^n+1$$", "$$b^2$$", "$c_1$"):
         assert f in r.text, f
@@ -83,7 +99,9 @@ def test_raw_delimiters_with_page_config():
 
 
 def test_dollar_amounts_are_not_math():
-    html = _page("<p>They will pay him $60 million over 3 years, and $5 for a coffee; fees were $3.50 and $4.</p>")
+    html = _page(
+        "<p>They will pay him $60 million over 3 years, and $5 for a coffee; fees were $3.50 and $4.</p>"
+    )
     r = extract_math(html)
     assert r.n_formulas == 0
     assert "$60 million" in r.text
@@ -102,8 +120,10 @@ def test_asciimath():
 
 
 def test_markdown_structure():
-    html = _page("<h2>Section</h2><ul><li>one</li><li>two</li></ul><pre>code $x$ here</pre>"
-                 "<table><tr><th>a</th><th>b</th></tr><tr><td>1</td><td>2</td></tr></table>")
+    html = _page(
+        "<h2>Section</h2><ul><li>one</li><li>two</li></ul><pre>code $x$ here</pre>"
+        "<table><tr><th>a</th><th>b</th></tr><tr><td>1</td><td>2</td></tr></table>"
+    )
     r = extract_math(html)
     assert "## Section" in r.text
     assert "```\ncode $x$ here\n```" in r.text and r.n_formulas == 0  # no math inside code
@@ -139,7 +159,9 @@ def test_timeout_returns_reason():
 
 
 def _truth_formulas(shared_data, name):
-    d = json.loads(gzip.open(shared_data / "html_llm_webkit" / "groundtruth" / f"{name}.jsonl.gz").read())
+    d = json.loads(
+        gzip.decompress((shared_data / "html_llm_webkit" / "groundtruth" / f"{name}.jsonl.gz").read_bytes())
+    )
     out = []
 
     def walk(x):
@@ -223,10 +245,18 @@ def test_cli_on_warc_and_html(shared_data):
 
     from corpus.cli import main
 
-    res = CliRunner().invoke(main, ["corpus", "extract", "--limit", "2",
-                                    str(shared_data / "warc_dolma" / "sample-0000.warc.gz")])
+    res = CliRunner().invoke(
+        main, ["corpus", "extract", "--limit", "2", str(shared_data / "warc_dolma" / "sample-0000.warc.gz")]
+    )
     assert res.exit_code == 0, res.output
     assert res.output.count("### http") == 2
-    res = CliRunner().invoke(main, ["corpus", "extract", "--json",
-                                    str(shared_data / "html_trafilatura" / "math" / "en.wikipedia.org.tsne.html")])
+    res = CliRunner().invoke(
+        main,
+        [
+            "corpus",
+            "extract",
+            "--json",
+            str(shared_data / "html_trafilatura" / "math" / "en.wikipedia.org.tsne.html"),
+        ],
+    )
     assert json.loads(res.output)["counts"]["mathml"] == 34

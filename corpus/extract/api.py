@@ -38,7 +38,9 @@ class ExtractConfig:
     comments: bool = True  # keep comment sections (Stack Exchange comments under posts hold much math)
     timeout_s: float = 10.0  # per-page time limit (main thread of a process only; see timeout.py)
     max_html_bytes: int = 4_000_000  # larger payloads are truncated before parsing (bounds C-level work)
-    max_depth: int = 1000  # deeper element chains are hostile; Resiliparse's main-content pass is quadratic in depth
+    max_depth: int = (
+        1000  # deeper element chains are hostile; Resiliparse's main-content pass is quadratic in depth
+    )
     min_text_chars: int = 1  # a page whose extracted text is shorter fails with reason "empty_text"
 
 
