@@ -67,7 +67,7 @@ def _norm(s: str) -> str:
 def _lenient(s: str) -> str:
     """Notation-insensitive form: also ignores `\\left`/`\\right`, braces and `\\mathrm` wrappers, which
     MathML->LaTeX converters (ours and the one behind the ground truth) emit differently."""
-    s = re.sub(r"\\(?:left|right|mathrm|displaystyle)(?![A-Za-z])|[{}\s]|\\(?=[,;:! ])", "", s)
+    s = re.sub(r"\\(?:left|right|mathrm|displaystyle)(?![A-Za-z])|[{}\s]", "", s)
     return s
 
 
@@ -76,7 +76,9 @@ def _words(text: str) -> Counter:
 
 
 def _webkit_truth(name: str) -> tuple[list[str], str]:
-    d = json.loads(gzip.open(DATA / "html_llm_webkit" / "groundtruth" / f"{name}.jsonl.gz").read())
+    d = json.loads(
+        gzip.decompress((DATA / "html_llm_webkit" / "groundtruth" / f"{name}.jsonl.gz").read_bytes())
+    )
     formulas: list[str] = []
 
     def walk(x):
@@ -212,8 +214,10 @@ def main(argv: list[str] | None = None) -> None:
         r = extract_math(p["html"])
         neg_rows.append({"page": p["name"], "formulas_found": r.n_formulas, "ok": r.ok, "chars": len(r.text)})
     false_pages = [r for r in neg_rows if r["formulas_found"]]
-    print_table(false_pages or [{"page": "(none)", "formulas_found": 0, "ok": True, "chars": 0}],
-                f"non-math pages with formulas found (of {len(neg_rows)})")
+    print_table(
+        false_pages or [{"page": "(none)", "formulas_found": 0, "ok": True, "chars": 0}],
+        f"non-math pages with formulas found (of {len(neg_rows)})",
+    )
 
     pages = [p["html"] for p in math_pages + negatives]
     speed_rows = []
@@ -226,17 +230,31 @@ def main(argv: list[str] | None = None) -> None:
                     fn(h)
             cpu = time.process_time() - start
         n = len(pages) * args.repeat
-        speed_rows.append({"tool": tool, "pages": n, "wall_s": round(t.seconds, 2), "cpu_s": round(cpu, 2),
-                           "pages_per_cpu_s": round(n / cpu, 1), "other_cpu_%": t.other_cpu_after})
+        speed_rows.append(
+            {
+                "tool": tool,
+                "pages": n,
+                "wall_s": round(t.seconds, 2),
+                "cpu_s": round(cpu, 2),
+                "pages_per_cpu_s": round(n / cpu, 1),
+                "other_cpu_%": t.other_cpu_after,
+            }
+        )
     base = next(r for r in speed_rows if r["tool"] == "trafilatura")["pages_per_cpu_s"]
     for r in speed_rows:
         r["vs_trafilatura"] = round(r["pages_per_cpu_s"] / base, 2)
     print_table(speed_rows, "speed (one process; pages per CPU-second = pages/s per core)")
 
-    path = write_result("extract", {
-        "per_page": per_page, "per_family": fam_rows, "word_recall": word_rows,
-        "negatives": neg_rows, "speed": speed_rows,
-    })
+    path = write_result(
+        "extract",
+        {
+            "per_page": per_page,
+            "per_family": fam_rows,
+            "word_recall": word_rows,
+            "negatives": neg_rows,
+            "speed": speed_rows,
+        },
+    )
     print(f"\nwrote {path}")
 
 

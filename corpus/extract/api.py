@@ -38,6 +38,9 @@ class ExtractConfig:
     comments: bool = True  # keep comment sections (Stack Exchange comments under posts hold much math)
     timeout_s: float = 10.0  # per-page time limit (main thread of a process only; see timeout.py)
     max_html_bytes: int = 4_000_000  # larger payloads are truncated before parsing (bounds C-level work)
+    max_depth: int = (
+        1000  # deeper element chains are hostile; Resiliparse's main-content pass is quadratic in depth
+    )
     min_text_chars: int = 1  # a page whose extracted text is shorter fails with reason "empty_text"
 
 
@@ -92,6 +95,8 @@ def _extract(html: str | bytes, cfg: ExtractConfig, start: float) -> ExtractResu
     tree = HTMLTree.parse(html)
     if tree.document is None or tree.body is None:
         return _fail("unparsable", start)
+    if _too_deep(tree.body, cfg.max_depth):
+        return _fail("too_deep", start)
     page = page_config(tree)
     title = (tree.title or "").strip() or None
 
@@ -106,6 +111,21 @@ def _extract(html: str | bytes, cfg: ExtractConfig, start: float) -> ExtractResu
         return _fail("empty_text", start)
     counts = {f: int(found.get(f, 0)) for f in MATH_FAMILIES}
     return ExtractResult(text=text, counts=counts, title=title, seconds=time.perf_counter() - start)
+
+
+def _too_deep(body, limit: int) -> bool:
+    """True when the first-child or last-child element chain from <body> is deeper than `limit`.
+
+    A cheap probe (O(limit)) rather than a full traversal: nesting attacks and broken pages that never
+    close their tags build exactly such chains."""
+    for attr in ("first_element_child", "last_element_child"):
+        node, depth = body, 0
+        while node is not None:
+            depth += 1
+            if depth > limit:
+                return True
+            node = getattr(node, attr)
+    return False
 
 
 _FENCE = re.compile(r"(```\n.*?\n```)", re.S)

@@ -36,10 +36,14 @@ def _read_html(path: Path) -> bytes:
 
 
 @click.command("extract")
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per page (url, title, counts, text).")
 @click.option("--all-text", is_flag=True, help="Keep all visible text (no boilerplate removal).")
-@click.option("--timeout", type=float, default=10.0, show_default=True, help="Per-page time limit in seconds.")
+@click.option(
+    "--timeout", type=float, default=10.0, show_default=True, help="Per-page time limit in seconds."
+)
 @click.option("--limit", type=int, default=0, help="Stop after this many pages (0: all).")
 def extract_cli(files: tuple[Path, ...], as_json: bool, all_text: bool, timeout: float, limit: int) -> None:
     """Print the math-preserving text of HTML FILES (.html, .html.gz) or of the HTML response records
@@ -56,8 +60,19 @@ def extract_cli(files: tuple[Path, ...], as_json: bool, all_text: bool, timeout:
             res = extract_math(body, url=url, config=cfg)
             counts = {k: v for k, v in res.counts.items() if v}
             if as_json:
-                click.echo(json.dumps({"url": url, "title": res.title, "ok": res.ok, "reason": res.reason,
-                                       "counts": res.counts, "text": res.text}, ensure_ascii=False))
+                click.echo(
+                    json.dumps(
+                        {
+                            "url": url,
+                            "title": res.title,
+                            "ok": res.ok,
+                            "reason": res.reason,
+                            "counts": res.counts,
+                            "text": res.text,
+                        },
+                        ensure_ascii=False,
+                    )
+                )
             else:
                 status = f"formulas {counts or 0}" if res.ok else f"FAILED: {res.reason}"
                 click.echo(f"### {url}  ({status})")

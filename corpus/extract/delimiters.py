@@ -23,7 +23,9 @@ _INLINE_DOLLAR = re.compile(
     re.I,
 )
 # Markup of pages whose TeX is rendered client-side by a script we may not see (bundled, lazy-loaded).
-_MATH_CLASSES = ".math, .math-inline, .math-display, .mathjax, .tex2jax_process, .katex, .latex, .tex, .inline-math"
+_MATH_CLASSES = (
+    ".math, .math-inline, .math-display, .mathjax, .tex2jax_process, .katex, .latex, .tex, .inline-math"
+)
 _DOLLAR_CLASSES = ".math-inline, .tex2jax_process, .inline-math"
 
 
@@ -118,9 +120,8 @@ def find_text_math(text: str, page: PageMath, store: MathStore) -> str:
                 return store.add(body, False, "tex_delims")
             # not math: keep the first `$` and rescan after it, so a later `$x$` is still found
             return "$" + find_text_math(whole[1:], page, store)
-        elif kind == "bt":
-            if page.asciimath:
-                return store.add(asciimath_to_latex(m.group("bt_b")), False, "asciimath")
+        elif kind == "bt" and page.asciimath:
+            return store.add(asciimath_to_latex(m.group("bt_b")), False, "asciimath")
         return whole
 
     return _PATTERN.sub(sub, text)

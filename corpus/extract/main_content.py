@@ -14,8 +14,23 @@ from typing import Any
 from resiliparse.extract.html2text import extract_plain_text
 
 # Elements no page's main text lives in (in addition to Resiliparse's own heuristics).
-SKIP = ["nav", "footer", "aside", "form", "[role=navigation]", "[role=banner]", "[role=contentinfo]",
-        "#comments", ".comments-area", ".ad", ".ads", ".advert", ".advertisement", ".share", ".social"]
+SKIP = [
+    "nav",
+    "footer",
+    "aside",
+    "form",
+    "[role=navigation]",
+    "[role=banner]",
+    "[role=contentinfo]",
+    "#comments",
+    ".comments-area",
+    ".ad",
+    ".ads",
+    ".advert",
+    ".advertisement",
+    ".share",
+    ".social",
+]
 
 
 def main_text(tree: Any, main_content: bool = True, comments: bool = False) -> str:

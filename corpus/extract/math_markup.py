@@ -31,7 +31,9 @@ _IMG_SRC = re.compile(
     r"|/math/render/|wikimedia\.org/api/rest_v1/media/math|mathurl|forkosh|quicklatex|texrendr|l\.wordpress\.com/latex",
     re.I,
 )
-_IMG_CLASS = re.compile(r"\b(?:latex|tex|math|mwe-math-fallback-image(?:-inline|-display)?|tex-img|equation)\b", re.I)
+_IMG_CLASS = re.compile(
+    r"\b(?:latex|tex|math|mwe-math-fallback-image(?:-inline|-display)?|tex-img|equation)\b", re.I
+)
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 # MathJax v2 render output that duplicates a `script[type=math/tex]` source beside it.
 _MJ2_RENDERED = (
