@@ -15,6 +15,7 @@ pipe costs tens of microseconds, small beside the extraction itself.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -119,10 +120,8 @@ class FastExtractor:
         if self._to is not None:
             self._to.close()  # EOF on the child's stdin ends its loop
             self._to = None
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self._proc.wait(2)
-            except subprocess.TimeoutExpired:
-                pass
         self._kill()
 
     def __enter__(self) -> FastExtractor:
