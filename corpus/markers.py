@@ -57,7 +57,9 @@ _PATTERNS: dict[str, list[re.Pattern[str]]] = {
         re.compile(r"\\begin\{(?:equation|align|gather|multline|eqnarray|displaymath|math)\*?\}"),
     ],
     "asciimath": [
-        re.compile(r"math/asciimath|ASCIIMathML|asciimathml"),
+        re.compile(r"math/asciimath"),
+        re.compile(r"ASCIIMathML"),
+        re.compile(r"asciimathml"),
         re.compile(r"amath(?<=[\"'\s]amath)" + _CLASS_END),
     ],
 }
@@ -76,7 +78,7 @@ _GATES: dict[str, tuple[str, ...]] = {
 
 # Inline $…$: candidates are matched left to right in linear time, then kept only if the content
 # looks like TeX (a nested lazy pattern doing this in one regex backtracks O(n^2) on jQuery's `$(`).
-_INLINE_DOLLAR = re.compile(r"(?<![$\\\w])\$([^$<>\n]{1,300})\$(?![$\w])")
+_INLINE_DOLLAR = re.compile(r"\$(?<![$\\\w]\$)([^$<>\n]{1,300})\$(?![$\w])")  # literal first: fast scan
 _TEXLIKE = re.compile(r"\\[A-Za-z]+|[\^_=]")
 
 _HREF = re.compile(r"<a\b[^>]*?\bhref\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))", _I)
