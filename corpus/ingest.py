@@ -24,7 +24,6 @@ import click
 import pyarrow as pa
 
 from corpus import shards
-from corpus.charset import decode_html
 from corpus.executors import Executor, Task, make_executor, merge_counts
 from corpus.language import detect_languages
 from corpus.markers import math_markers, out_links
@@ -165,12 +164,12 @@ def ingest_warc(warc_path: str, out_path: str, dropped_path: str, cfg: IngestCon
                 if not rec.is_html:
                     drop(row, "not_html")
                     continue
-                html, _how = decode_html(rec.payload, rec.charset)
-                counts = math_markers(html)
+                # markers and links on the raw bytes; decoding happens with extraction (in the worker)
+                counts = math_markers(rec.payload)
                 for fam in MATH_FAMILIES:
                     row[f"math_{fam}"] = counts[fam]
-                row["out_links"] = out_links(html, rec.url, cfg.max_links)
-                text, err = fx.extract(html)
+                row["out_links"] = out_links(rec.payload, rec.url, cfg.max_links)
+                text, err = fx.extract(rec.payload, rec.charset)
                 if err:
                     drop(row, err.split(":", 1)[0])
                     continue

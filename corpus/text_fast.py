@@ -32,8 +32,15 @@ def extract_text(html: str, main_content: bool = True) -> str:
     return extract_plain_text(html, main_content=main_content, preserve_formatting=True, alt_texts=False)
 
 
+def extract_payload(payload: bytes, charset: str | None, main_content: bool = True) -> str:
+    """Decode an HTTP payload (see corpus.charset) and extract its text."""
+    from corpus.charset import decode_html
+
+    return extract_text(decode_html(payload, charset)[0], main_content)
+
+
 def _serve(main_content: bool) -> None:
-    """Child loop: read an HTML page (UTF-8 bytes) from stdin, write back text or an error."""
+    """Child loop: read `charset NL payload` from stdin, write back text or an error."""
     conn_in = Connection(sys.stdin.fileno(), readable=True, writable=False)
     conn_out = Connection(os.dup(sys.stdout.fileno()), readable=False, writable=True)
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # stray prints must not corrupt the protocol
@@ -43,7 +50,8 @@ def _serve(main_content: bool) -> None:
         except (EOFError, OSError):
             return
         try:
-            text = extract_text(data.decode("utf-8", "surrogatepass"), main_content)
+            charset, _, payload = data.partition(b"\n")
+            text = extract_payload(payload, charset.decode("ascii", "ignore") or None, main_content)
             conn_out.send_bytes(b"\x00" + text.encode("utf-8", "surrogatepass"))
         except Exception as e:  # a parser error on one page must not end the worker
             conn_out.send_bytes(b"\x01" + f"extract_error:{type(e).__name__}".encode())
@@ -92,18 +100,21 @@ class FastExtractor:
             self._proc.wait()
         self._proc = self._to = self._from = None
 
-    def extract(self, html: str) -> tuple[str | None, str | None]:
-        """(text, None) on success, (None, reason) when the page was cut off or failed."""
+    def extract(self, payload: bytes, charset: str | None = None) -> tuple[str | None, str | None]:
+        """Text of an HTML payload (raw bytes; `charset` from HTTP if declared), decoded in the
+        worker so the parent never holds the page as str: (text, None), or (None, reason) when the
+        page was cut off or failed."""
         if self.timeout_s <= 0:
             try:
-                return extract_text(html, self.main_content), None
+                return extract_payload(payload, charset, self.main_content), None
             except Exception as e:
                 return None, f"extract_error:{type(e).__name__}"
         if self._proc is None or self._proc.poll() is not None:
             self._start()
         assert self._to is not None and self._from is not None
         try:
-            self._to.send_bytes(html.encode("utf-8", "surrogatepass"))
+            label = (charset or "").encode("ascii", "ignore").replace(b"\n", b"")
+            self._to.send_bytes(label + b"\n" + payload)
             if self._from.poll(self.timeout_s):
                 data = self._from.recv_bytes()
                 if data[:1] == b"\x00":

@@ -80,3 +80,11 @@ def test_language_model_missing(monkeypatch, tmp_path):
     monkeypatch.setenv("MATHMINE_LID_MODEL", str(tmp_path / "nope.ftz"))
     with pytest.raises(LanguageModelMissing, match="make install"):
         load_model()
+
+
+def test_markers_and_links_same_on_bytes_and_str(shared_data):
+    for name in ("math_stackexchange_1.html", "math_none_mathml_1.html", "tests/math_zhihu_custom_tag.html"):
+        raw = (shared_data / "html_llm_webkit" / name).read_bytes()
+        text = raw.decode("utf-8", "replace")
+        assert math_markers(raw) == math_markers(text), name
+        assert out_links(raw, "https://x.example/a/") == out_links(text, "https://x.example/a/"), name
