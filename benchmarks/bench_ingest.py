@@ -145,7 +145,10 @@ def run_mathmine(folder: Path, out: Path) -> dict:
     from corpus.executors import LocalExecutor
     from corpus.ingest import IngestConfig, run_ingest
 
+    from corpus.text_fast import _close_shared
+
     s = run_ingest([str(folder / "*.warc*")], str(out), IngestConfig(), LocalExecutor(1))
+    _close_shared()  # reap the extraction child so its CPU time is counted (RUSAGE_CHILDREN)
     return {"pages": s["responses"], "kept": s["kept"]}
 
 
