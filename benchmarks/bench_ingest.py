@@ -144,11 +144,10 @@ def _run_datatrove(
 def run_mathmine(folder: Path, out: Path) -> dict:
     from corpus.executors import LocalExecutor
     from corpus.ingest import IngestConfig, run_ingest
-
-    from corpus.text_fast import _close_shared
+    from corpus.text_fast import close_shared_extractors
 
     s = run_ingest([str(folder / "*.warc*")], str(out), IngestConfig(), LocalExecutor(1))
-    _close_shared()  # reap the extraction child so its CPU time is counted (RUSAGE_CHILDREN)
+    close_shared_extractors()  # reap the extraction child so its CPU time is counted (RUSAGE_CHILDREN)
     return {"pages": s["responses"], "kept": s["kept"]}
 
 

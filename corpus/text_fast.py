@@ -153,12 +153,13 @@ def shared_extractor(timeout_s: float, main_content: bool = True) -> FastExtract
     fx = _SHARED.get(key)
     if fx is None:
         if not _SHARED:
-            atexit.register(_close_shared)
+            atexit.register(close_shared_extractors)
         fx = _SHARED[key] = FastExtractor(timeout_s, main_content)
     return fx
 
 
-def _close_shared() -> None:
+def close_shared_extractors() -> None:
+    """Stop the extraction children started by `shared_extractor` (also runs at exit)."""
     for fx in _SHARED.values():
         fx.close()
     _SHARED.clear()
