@@ -24,12 +24,11 @@ import click
 import pyarrow as pa
 
 from corpus import shards
-from corpus.charset import decode_html
 from corpus.executors import Executor, Task, make_executor, merge_counts
 from corpus.language import detect_languages
 from corpus.markers import math_markers, out_links
 from corpus.schema import DOCUMENT_SCHEMA, DROPPED_SCHEMA, MATH_FAMILIES
-from corpus.text_fast import FastExtractor
+from corpus.text_fast import shared_extractor
 from corpus.tokens import count_tokens
 from corpus.urls import domain_of_host, host_of
 from corpus.warc import CC_BASE_URL, WarcOpenError, WarcRecord, expand_inputs, iter_warc
@@ -146,44 +145,45 @@ def ingest_warc(warc_path: str, out_path: str, dropped_path: str, cfg: IngestCon
 
     try:
         records = iter_warc(warc_path, cfg.max_page_bytes)
-        with FastExtractor(cfg.extract_timeout_s, cfg.main_content) as fx:
-            for rec in records:
-                records_in += 1
-                if rec.record_type and rec.record_type != "response" and not rec.error:
-                    skipped[rec.record_type] += 1
-                    continue
-                row = _base_row(rec, warc_path)
-                if rec.error:
-                    drop(row, rec.error)
-                    continue
-                if rec.http_status is not None and not 200 <= rec.http_status < 300:
-                    drop(row, "http_status_not_ok")
-                    continue
-                if not rec.payload:
-                    drop(row, "empty_body")
-                    continue
-                if not rec.is_html:
-                    drop(row, "not_html")
-                    continue
-                html, _how = decode_html(rec.payload, rec.charset)
-                counts = math_markers(html)
-                for fam in MATH_FAMILIES:
-                    row[f"math_{fam}"] = counts[fam]
-                row["out_links"] = out_links(html, rec.url, cfg.max_links)
-                text, err = fx.extract(html)
-                if err:
-                    drop(row, err.split(":", 1)[0])
-                    continue
-                text = (text or "").strip()
-                row["text"] = text
-                if len(text) < cfg.min_text_chars:
-                    drop(row, "text_too_short")
-                    continue
-                pending.append(row)
-                if len(pending) >= 256:
-                    flush()
-            flush()
-            stats["extract_restarts"] = fx.restarts
+        fx = shared_extractor(cfg.extract_timeout_s, cfg.main_content)
+        restarts0 = fx.restarts
+        for rec in records:
+            records_in += 1
+            if rec.record_type and rec.record_type != "response" and not rec.error:
+                skipped[rec.record_type] += 1
+                continue
+            row = _base_row(rec, warc_path)
+            if rec.error:
+                drop(row, rec.error)
+                continue
+            if rec.http_status is not None and not 200 <= rec.http_status < 300:
+                drop(row, "http_status_not_ok")
+                continue
+            if not rec.payload:
+                drop(row, "empty_body")
+                continue
+            if not rec.is_html:
+                drop(row, "not_html")
+                continue
+            # markers and links on the raw bytes; decoding happens with extraction (in the worker)
+            counts = math_markers(rec.payload)
+            for fam in MATH_FAMILIES:
+                row[f"math_{fam}"] = counts[fam]
+            row["out_links"] = out_links(rec.payload, rec.url, cfg.max_links)
+            text, err = fx.extract(rec.payload, rec.charset)
+            if err:
+                drop(row, err.split(":", 1)[0])
+                continue
+            text = (text or "").strip()
+            row["text"] = text
+            if len(text) < cfg.min_text_chars:
+                drop(row, "text_too_short")
+                continue
+            pending.append(row)
+            if len(pending) >= 256:
+                flush()
+        flush()
+        stats["extract_restarts"] = fx.restarts - restarts0
     except WarcOpenError as e:
         if not cfg.skip_unopenable:
             raise

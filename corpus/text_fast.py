@@ -15,6 +15,8 @@ pipe costs tens of microseconds, small beside the extraction itself.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
 import subprocess
 import sys
@@ -31,8 +33,15 @@ def extract_text(html: str, main_content: bool = True) -> str:
     return extract_plain_text(html, main_content=main_content, preserve_formatting=True, alt_texts=False)
 
 
+def extract_payload(payload: bytes, charset: str | None, main_content: bool = True) -> str:
+    """Decode an HTTP payload (see corpus.charset) and extract its text."""
+    from corpus.charset import decode_html
+
+    return extract_text(decode_html(payload, charset)[0], main_content)
+
+
 def _serve(main_content: bool) -> None:
-    """Child loop: read an HTML page (UTF-8 bytes) from stdin, write back text or an error."""
+    """Child loop: read `charset NL payload` from stdin, write back text or an error."""
     conn_in = Connection(sys.stdin.fileno(), readable=True, writable=False)
     conn_out = Connection(os.dup(sys.stdout.fileno()), readable=False, writable=True)
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # stray prints must not corrupt the protocol
@@ -42,7 +51,8 @@ def _serve(main_content: bool) -> None:
         except (EOFError, OSError):
             return
         try:
-            text = extract_text(data.decode("utf-8", "surrogatepass"), main_content)
+            charset, _, payload = data.partition(b"\n")
+            text = extract_payload(payload, charset.decode("ascii", "ignore") or None, main_content)
             conn_out.send_bytes(b"\x00" + text.encode("utf-8", "surrogatepass"))
         except Exception as e:  # a parser error on one page must not end the worker
             conn_out.send_bytes(b"\x01" + f"extract_error:{type(e).__name__}".encode())
@@ -91,18 +101,21 @@ class FastExtractor:
             self._proc.wait()
         self._proc = self._to = self._from = None
 
-    def extract(self, html: str) -> tuple[str | None, str | None]:
-        """(text, None) on success, (None, reason) when the page was cut off or failed."""
+    def extract(self, payload: bytes, charset: str | None = None) -> tuple[str | None, str | None]:
+        """Text of an HTML payload (raw bytes; `charset` from HTTP if declared), decoded in the
+        worker so the parent never holds the page as str: (text, None), or (None, reason) when the
+        page was cut off or failed."""
         if self.timeout_s <= 0:
             try:
-                return extract_text(html, self.main_content), None
+                return extract_payload(payload, charset, self.main_content), None
             except Exception as e:
                 return None, f"extract_error:{type(e).__name__}"
         if self._proc is None or self._proc.poll() is not None:
             self._start()
         assert self._to is not None and self._from is not None
         try:
-            self._to.send_bytes(html.encode("utf-8", "surrogatepass"))
+            label = (charset or "").encode("ascii", "ignore").replace(b"\n", b"")
+            self._to.send_bytes(label + b"\n" + payload)
             if self._from.poll(self.timeout_s):
                 data = self._from.recv_bytes()
                 if data[:1] == b"\x00":
@@ -119,10 +132,8 @@ class FastExtractor:
         if self._to is not None:
             self._to.close()  # EOF on the child's stdin ends its loop
             self._to = None
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self._proc.wait(2)
-            except subprocess.TimeoutExpired:
-                pass
         self._kill()
 
     def __enter__(self) -> FastExtractor:
@@ -130,6 +141,28 @@ class FastExtractor:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+_SHARED: dict[tuple[float, bool], FastExtractor] = {}
+
+
+def shared_extractor(timeout_s: float, main_content: bool = True) -> FastExtractor:
+    """One extractor per process and setting, reused across tasks: a worker that ingests many
+    WARC files starts the extraction child once, not once per file (~0.15 s of CPU each)."""
+    key = (float(timeout_s), bool(main_content))
+    fx = _SHARED.get(key)
+    if fx is None:
+        if not _SHARED:
+            atexit.register(close_shared_extractors)
+        fx = _SHARED[key] = FastExtractor(timeout_s, main_content)
+    return fx
+
+
+def close_shared_extractors() -> None:
+    """Stop the extraction children started by `shared_extractor` (also runs at exit)."""
+    for fx in _SHARED.values():
+        fx.close()
+    _SHARED.clear()
 
 
 if __name__ == "__main__":

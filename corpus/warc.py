@@ -33,7 +33,8 @@ from corpus.charset import decode_html
 
 GZIP_MAGIC = b"\x1f\x8b\x08"
 WARC_MAGIC = b"WARC/"
-CHUNK = 1 << 20
+CHUNK = 1 << 20  # file read size
+FEED = 1 << 15  # bytes handed to zlib at a time: its unused_data (a copy) stays small
 MAX_HEADER_BYTES = 1 << 16
 CC_BASE_URL = "https://data.commoncrawl.org/"
 _CLEN = re.compile(rb"(?im)^content-length\s*:\s*(\d+)\s*$")
@@ -137,10 +138,14 @@ class _Window:
                 self.buf += chunk
         return self.start + len(self.buf) >= upto
 
-    def drop_to(self, pos: int) -> None:
-        if pos > self.start:
+    def drop_to(self, pos: int, force: bool = False) -> None:
+        """Forget bytes before `pos`; compacts only every CHUNK bytes (a copy per record is slow)."""
+        if pos - self.start >= (1 if force else CHUNK):
             self.buf = self.buf[pos - self.start :]
             self.start = pos
+
+    def view(self, a: int, b: int) -> memoryview:
+        return memoryview(self.buf)[a - self.start : b - self.start]
 
     def find(self, needle: bytes, pos: int) -> int:
         """Absolute position of the next `needle` at or after `pos`, or -1 at end of file."""
@@ -151,7 +156,7 @@ class _Window:
             if self.eof:
                 return -1
             keep = max(pos, self.start + len(self.buf) - len(needle))
-            self.drop_to(keep)
+            self.drop_to(keep, force=True)
             self.fill(self.start + len(self.buf) + CHUNK)
 
     @property
@@ -182,7 +187,7 @@ def _frame_gzip(win: _Window, cap: int) -> Iterator[tuple[int, int, bytes | None
                 if fed >= win.end and not win.fill(fed + 1):
                     err = "truncated_gzip"
                     break
-                chunk = win.buf[fed - win.start : fed - win.start + CHUNK]
+                chunk = win.view(fed, fed + FEED)
                 fed += len(chunk)
                 piece = d.decompress(chunk)
                 size += len(piece)
@@ -191,7 +196,7 @@ def _frame_gzip(win: _Window, cap: int) -> Iterator[tuple[int, int, bytes | None
                 elif not out or len(out[0]) < MAX_HEADER_BYTES:
                     out.append(piece[:MAX_HEADER_BYTES])  # keep the headers for the side table
                 if not d.eof:
-                    win.drop_to(max(pos, fed - CHUNK))  # bounded memory on huge members
+                    win.drop_to(fed)  # bounded memory on huge members
         except zlib.error:
             err = "corrupt_gzip"
         if err:

@@ -1,0 +1,252 @@
+"""Ingest throughput (pages/s per core): mathmine's ingest vs datatrove, side by side in one run.
+
+Anchor: datatrove's WarcReader -> Trafilatura -> LanguageFilter(en, zh) -> ParquetWriter, one task,
+one worker, on the same WARC files as `mathmine corpus ingest` with one worker. Both read the
+same WARCs, extract text, run lid.176 with the same languages, and write Parquet.
+
+How datatrove gets the local lid.176 model: its `LanguageFilter` builds an `FT176LID` that
+downloads `lid.176.bin` at run time and calls `model.predict(one_string)`, which raises under
+fastText 0.9.3 + numpy 2. The benchmark replaces the filter's `model` attribute with `_LocalLID`,
+a subclass of datatrove's `FT176LID` whose `model` is the same local `lid.176.ftz` file mathmine
+uses and whose `predict` calls the list form `predict([text])`; and the filter's dependency check
+(which demands the `fasttext-numpy2-wheel` distribution, a replacement of the `fasttext` module) is
+narrowed to `fasteners` during the run. Nothing else of datatrove changes.
+
+Data: every shared WARC (real Common Crawl captures, a wget crawl, webrecorder captures) plus one
+WARC of real saved HTML pages from ../shared/data (math and non-math, English and Chinese) wrapped
+into response records, repeated under distinct URLs to reach a few hundred pages.
+
+Also measured: the WARC readers alone (records + payloads, no extraction) -- FastWARC streaming,
+warcio streaming, and mathmine's framing + FastWARC parsing -- which is why corpus/warc.py reads
+the way it does.
+
+Run: `python -m benchmarks ingest` (env BENCH_INGEST_COPIES, default 6, scales the wrapped pages).
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import resource
+import shutil
+import tempfile
+from pathlib import Path
+
+from benchmarks.common import fix_threads, print_table, timed, write_result
+
+SHARED = Path(os.environ.get("MATHMINE_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+if not SHARED.is_dir():
+    SHARED = Path("/work/shared/data")
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and its (reaped) children."""
+    s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
+
+
+def build_inputs(folder: Path, copies: int) -> list[Path]:
+    """Shared WARCs copied into `folder`, plus one WARC of wrapped real HTML pages."""
+    from corpus.warc_writer import response_record, write_warc
+
+    out = []
+    for p in sorted(SHARED.glob("warc_*/*.warc*")):
+        if ".wat." in p.name or ".wet." in p.name:
+            continue
+        dst = folder / f"{p.parent.name}-{p.name}"
+        shutil.copy(p, dst)
+        out.append(dst)
+    pages = sorted(SHARED.glob("html_llm_webkit/**/*.html")) + sorted(
+        SHARED.glob("html_readability/*.source.html")
+    )
+    pages += sorted(SHARED.glob("html_trafilatura/**/*.html")) + sorted(
+        SHARED.glob("html_trafilatura/**/*.html.gz")
+    )
+    bodies = [gzip.decompress(p.read_bytes()) if p.suffix == ".gz" else p.read_bytes() for p in pages]
+    recs = [
+        response_record(f"https://bench{c}.example/{i}/{p.stem}", body, content_type="text/html")
+        for c in range(copies)
+        for i, (p, body) in enumerate(zip(pages, bodies))
+    ]
+    out.append(write_warc(folder / "wrapped-pages.warc.gz", recs))
+    return out
+
+
+def _datatrove_lid_class():
+    from datatrove.utils.lid import FT176LID
+
+    from corpus.language import load_model
+
+    class _LocalLID(FT176LID):
+        """datatrove's FT176LID on the local lid.176.ftz, with list-form predict (numpy 2)."""
+
+        @property
+        def model(self):
+            return load_model()
+
+        def predict(self, doc):
+            labels, scores = self.model.predict([doc.text.replace("\n", " ")], k=self.k)
+            pairs = {lab.split("__")[2]: float(min(1.0, s)) for lab, s in zip(labels[0], scores[0])}
+            best = max(pairs.items(), key=lambda x: x[1])
+            return best, {lang: pairs.get(lang, 0.0) for lang in self.languages} if self.languages else pairs
+
+    return _LocalLID
+
+
+def run_datatrove(folder: Path, out: Path) -> dict:
+    from datatrove.executor.local import LocalPipelineExecutor
+    from datatrove.pipeline.extractors import Trafilatura
+    from datatrove.pipeline.filters import LanguageFilter
+    from datatrove.pipeline.readers import WarcReader
+    from datatrove.pipeline.writers import ParquetWriter
+
+    # datatrove checks (over the whole class hierarchy, again whenever a step is copied) for the
+    # `fasttext-numpy2-wheel` distribution, which would replace the `fasttext` module mathmine uses;
+    # relax that check for the duration of this run.
+    saved = LanguageFilter._requires_dependencies
+    LanguageFilter._requires_dependencies = ["fasteners"]
+    try:
+        return _run_datatrove(
+            folder, out, LanguageFilter, WarcReader, Trafilatura, ParquetWriter, LocalPipelineExecutor
+        )
+    finally:
+        LanguageFilter._requires_dependencies = saved
+
+
+def _run_datatrove(
+    folder, out, LanguageFilter, WarcReader, Trafilatura, ParquetWriter, LocalPipelineExecutor
+) -> dict:
+    lf = LanguageFilter(languages=["en", "zh"])
+    lf.model = _datatrove_lid_class()(["en", "zh"])
+    pipeline = [
+        WarcReader(str(folder), glob_pattern="*.warc*"),
+        Trafilatura(favour_precision=True, timeout=5.0),
+        lf,
+        ParquetWriter(str(out / "docs")),
+    ]
+    ex = LocalPipelineExecutor(pipeline=pipeline, tasks=1, workers=1, logging_dir=str(out / "logs"))
+    stats = ex.run()
+    reader_stats = stats.stats[0]
+    pages = int(
+        reader_stats.stats.get("documents", {}).total
+        if hasattr(reader_stats.stats.get("documents", 0), "total")
+        else 0
+    )
+    kept = 0
+    import pyarrow.parquet as pq
+
+    for p in (out / "docs").glob("*.parquet"):
+        kept += pq.read_metadata(p).num_rows
+    return {"pages": pages, "kept": kept}
+
+
+def run_mathmine(folder: Path, out: Path) -> dict:
+    from corpus.executors import LocalExecutor
+    from corpus.ingest import IngestConfig, run_ingest
+    from corpus.text_fast import close_shared_extractors
+
+    s = run_ingest([str(folder / "*.warc*")], str(out), IngestConfig(), LocalExecutor(1))
+    close_shared_extractors()  # reap the extraction child so its CPU time is counted (RUSAGE_CHILDREN)
+    return {"pages": s["responses"], "kept": s["kept"]}
+
+
+def bench_readers(files: list[Path]) -> list[dict]:
+    from fastwarc.warc import ArchiveIterator as FastIter
+    from warcio.archiveiterator import ArchiveIterator as WarcioIter
+
+    from corpus.warc import iter_warc
+
+    def fastwarc(p):
+        n = 0
+        for r in FastIter(str(p), parse_http=True, auto_decode="all"):
+            if r.is_http:
+                r.reader.read()
+            n += 1
+        return n
+
+    def warcio(p):
+        n = 0
+        with open(p, "rb") as f:
+            for r in WarcioIter(f):
+                r.content_stream().read()
+                n += 1
+        return n
+
+    def ours(p):
+        return sum(1 for _ in iter_warc(str(p)))
+
+    rows = []
+    data = [(p, io.BytesIO(p.read_bytes())) for p in files]  # warm the page cache
+    del data
+    for name, fn in (
+        ("fastwarc stream", fastwarc),
+        ("warcio stream", warcio),
+        ("mathmine framing+fastwarc", ours),
+    ):
+        reps = 5
+        with timed() as t:
+            n = sum(fn(p) for _ in range(reps) for p in files)
+        rows.append(
+            {
+                "reader": name,
+                "records": n // reps,
+                "ms_per_pass": t.seconds / reps * 1000,
+                "records_per_s": n / t.seconds,
+            }
+        )
+    return rows
+
+
+def main() -> None:
+    fix_threads(1)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    copies = int(os.environ.get("BENCH_INGEST_COPIES", "6"))
+    with tempfile.TemporaryDirectory(prefix="bench_ingest_") as tmp:
+        tmp = Path(tmp)
+        folder = tmp / "warcs"
+        folder.mkdir()
+        files = build_inputs(folder, copies)
+        readers = bench_readers(files)
+        print_table(readers, "WARC readers (records + payloads, no extraction)")
+
+        rows = []
+        for name, fn in (("mathmine ingest", run_mathmine), ("datatrove", run_datatrove)):
+            c0 = _cpu()
+            with timed() as t:
+                res = fn(folder, tmp / name.replace(" ", "_"))
+            cpu = _cpu() - c0
+            rows.append(
+                {
+                    "pipeline": name,
+                    "pages": res["pages"],
+                    "kept": res["kept"],
+                    "seconds": t.seconds,
+                    "cpu_seconds": cpu,
+                    "pages_per_s_per_core": res["pages"] / t.seconds,
+                    "pages_per_cpu_s": res["pages"] / cpu if cpu else 0.0,
+                    "other_cpu_pct": (t.other_cpu_before + t.other_cpu_after) / 2,
+                }
+            )
+        ratio_wall = rows[0]["pages_per_s_per_core"] / rows[1]["pages_per_s_per_core"]
+        ratio_cpu = rows[0]["pages_per_cpu_s"] / rows[1]["pages_per_cpu_s"]
+        print_table(rows, "Ingest: one worker each (pages/s per core)")
+        print(
+            f"\nmathmine / datatrove: {ratio_wall:.1f}x pages/s (wall, one worker), {ratio_cpu:.1f}x pages per CPU-second"
+        )
+        path = write_result(
+            "ingest",
+            {
+                "copies": copies,
+                "files": [p.name for p in files],
+                "readers": readers,
+                "pipelines": rows,
+                "ratio_pages_per_s": ratio_wall,
+                "ratio_pages_per_cpu_s": ratio_cpu,
+            },
+        )
+        print(f"results: {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,171 @@
+"""The WARC reader on real files from ../shared/data and on corrupt files built here."""
+
+from __future__ import annotations
+
+import gzip
+from collections import Counter
+
+import pytest
+
+from corpus.charset import decode_html
+from corpus.warc import WarcOpenError, expand_inputs, iter_warc, read_record_at
+from corpus.warc_writer import gzip_member, request_record, response_record, write_warc
+
+
+def _page(i: int) -> bytes:
+    return f"<html><body><p>page {i} ".encode() + b"hello world " * 30 + b"</p></body></html>"
+
+
+def _records(n: int = 5) -> list[bytes]:
+    return [response_record(f"http://a.example/{i}", _page(i)) for i in range(n)]
+
+
+def _kinds(path) -> Counter:
+    return Counter(r.error or r.record_type for r in iter_warc(str(path)))
+
+
+def _urls(path) -> list[str]:
+    return [r.url for r in iter_warc(str(path)) if r.record_type == "response" and not r.error]
+
+
+@pytest.mark.parametrize(
+    "rel, expected",
+    [
+        ("warc_resiliparse/warcfile.warc.gz", {"warcinfo": 1, "request": 17, "response": 16, "metadata": 16}),
+        ("warc_cc_whirlwind/whirlwind.warc.gz", {"warcinfo": 1, "request": 1, "response": 1, "metadata": 1}),
+        ("warc_jwarc/cc.warc.gz", {"response": 1}),
+        ("warc_cmoncrawl/mini.warc.gz", {"warcinfo": 1, "request": 1, "response": 1}),
+        (
+            "warc_dolma/sample-0000.warc.gz",
+            {"warcinfo": 1, "request": 22, "response": 22, "metadata": 1, "resource": 2},
+        ),
+        ("warc_warcio/example.warc.gz", {"warcinfo": 2, "request": 2, "response": 1, "revisit": 1}),
+        ("warc_warcio/example-iana.org-chunked.warc", {"warcinfo": 1, "request": 1, "response": 1}),
+    ],
+)
+def test_real_warcs_record_counts_match_warcio(shared_data, rel, expected):
+    # expected counts are the ones shared/data/README.md reports from warcio 1.8.1
+    assert dict(_kinds(shared_data / rel)) == expected
+
+
+def test_offsets_reread_every_response(shared_data):
+    path = str(shared_data / "warc_resiliparse/warcfile.warc.gz")
+    n = 0
+    for rec in iter_warc(path):
+        if rec.record_type == "response" and not rec.error:
+            html = read_record_at(path, rec.offset, rec.length)
+            assert html == decode_html(rec.payload, rec.charset)[0]
+            n += 1
+    assert n == 16
+
+
+def test_chunked_body_is_dechunked(shared_data):
+    (rec,) = [
+        r
+        for r in iter_warc(str(shared_data / "warc_warcio/example-iana.org-chunked.warc"))
+        if r.record_type == "response"
+    ]
+    assert rec.payload.lstrip().lower().startswith(b"<!doctype html")
+    assert b"\r\n0\r\n" not in rec.payload[-10:]
+    assert (
+        read_record_at(
+            str(shared_data / "warc_warcio/example-iana.org-chunked.warc"), rec.offset, rec.length
+        ).count("<html")
+        == 1
+    )
+
+
+def test_declared_charsets(shared_data):
+    recs = {
+        r.url: r
+        for r in iter_warc(str(shared_data / "warc_resiliparse/warcfile.warc.gz"))
+        if r.record_type == "response"
+    }
+    ru = recs["http://01spb.ru/company/"]
+    assert ru.charset == "windows-1251"
+    text, how = decode_html(ru.payload, ru.charset)
+    assert how.startswith("http:") and "Компания" in text or "компани" in text.lower()
+
+
+def test_truncated_gzip_keeps_records_before(tmp_path):
+    data = b"".join(gzip_member(r) for r in _records(5))
+    p = tmp_path / "t.warc.gz"
+    p.write_bytes(data[:-40])
+    assert _urls(p) == [f"http://a.example/{i}" for i in range(4)]
+    assert _kinds(p)["truncated_gzip"] == 1
+
+
+def test_corrupt_member_in_the_middle(tmp_path):
+    m = [gzip_member(r) for r in _records(5)]
+    p = tmp_path / "t.warc.gz"
+    p.write_bytes(m[0] + m[1] + m[2][: len(m[2]) // 2] + m[3] + m[4])
+    assert _urls(p) == [f"http://a.example/{i}" for i in (0, 1, 3, 4)]
+    assert _kinds(p)["corrupt_gzip"] == 1
+
+
+@pytest.mark.parametrize("gz", [True, False])
+def test_garbage_between_records(tmp_path, gz):
+    recs = _records(4)
+    enc = gzip_member if gz else (lambda r: r)
+    p = tmp_path / ("g.warc.gz" if gz else "g.warc")
+    p.write_bytes(enc(recs[0]) + enc(recs[1]) + b"\x00garbage\r\n" * 40 + enc(recs[2]) + enc(recs[3]))
+    assert _urls(p) == [f"http://a.example/{i}" for i in range(4)]
+    assert _kinds(p)["garbage_bytes"] == 1
+
+
+@pytest.mark.parametrize("gz", [True, False])
+@pytest.mark.parametrize("delta", [50, -20])
+def test_wrong_content_length_skips_only_that_record(tmp_path, gz, delta):
+    recs = _records(4)
+    recs[1] = response_record("http://a.example/bad", _page(9), content_length_delta=delta)
+    p = write_warc(tmp_path / ("b.warc.gz" if gz else "b.warc"), recs)
+    assert _urls(p) == [f"http://a.example/{i}" for i in (0, 2, 3)]
+    assert _kinds(p)["bad_content_length"] == 1
+
+
+def test_not_a_warc(tmp_path):
+    p = tmp_path / "x.warc.gz"
+    p.write_bytes(b"hello, this is not a WARC file\n" * 100)
+    assert dict(_kinds(p)) == {"garbage_bytes": 1}
+    q = tmp_path / "y.warc.gz"
+    q.write_bytes(gzip.compress(b"no warc inside\n" * 100))
+    assert dict(_kinds(q)) == {"invalid_warc_header": 1}
+    e = tmp_path / "empty.warc"
+    e.write_bytes(b"")
+    assert list(iter_warc(str(e))) == []
+
+
+def test_too_large_record_is_skipped_with_headers(tmp_path):
+    big = response_record("http://big.example/", b"<html><body>" + b"x" * (3 << 20) + b"</body></html>")
+    p = write_warc(tmp_path / "big.warc.gz", [_records(1)[0], big, _records(3)[2]])
+    recs = list(iter_warc(str(p), max_record_bytes=1 << 20))
+    assert [(r.url, r.error) for r in recs] == [
+        ("http://a.example/0", None),
+        ("http://big.example/", "too_large"),
+        ("http://a.example/2", None),
+    ]
+    assert recs[1].payload is None
+
+
+def test_request_records_are_typed(tmp_path):
+    p = write_warc(tmp_path / "r.warc", [request_record("http://a.example/0"), _records(1)[0]])
+    assert dict(_kinds(p)) == {"request": 1, "response": 1}
+
+
+def test_expand_inputs(tmp_path, shared_data):
+    a = write_warc(tmp_path / "b.warc.gz", _records(1))
+    b = write_warc(tmp_path / "a.warc.gz", _records(1))
+    assert expand_inputs([str(tmp_path / "*.warc.gz")]) == [str(b), str(a)]
+    listing = tmp_path / "warc.paths.gz"
+    listing.write_bytes(gzip.compress(b"crawl-data/CC-MAIN-2024-22/x.warc.gz\n" + str(a).encode() + b"\n"))
+    got = expand_inputs([str(listing)], cc_base_url="s3://commoncrawl/")
+    assert got == sorted([str(a), "s3://commoncrawl/crawl-data/CC-MAIN-2024-22/x.warc.gz"])
+    with pytest.raises(WarcOpenError, match="missing.warc.gz"):
+        expand_inputs([str(tmp_path / "missing.warc.gz")])
+    with pytest.raises(WarcOpenError, match="no WARC file matches"):
+        expand_inputs([str(tmp_path / "*.nothing")])
+
+
+def test_unopenable_file_names_it(tmp_path):
+    with pytest.raises(WarcOpenError, match="nope.warc.gz"):
+        list(iter_warc(str(tmp_path / "nope.warc.gz")))
