@@ -84,6 +84,21 @@ def _latex(s: str) -> str:
     return s if s.startswith("$") or "\\boxed" in s else f"${s}$"
 
 
+def _warm_worker() -> None:
+    """Worker initializer: import math-verify (and sympy) before the first timed check."""
+    from math_verify import parse
+
+    parse("$1$")
+
+
+def _ready(pause: float) -> bool:
+    """A no-op task; the pause spreads the warm-up tasks over all workers."""
+    import time
+
+    time.sleep(pause)
+    return True
+
+
 def _check_in_worker(pred: str, gold: str) -> tuple[bool, str]:
     """Runs inside a worker process: math-verify parse + verify (sympy)."""
     from math_verify import parse
@@ -106,9 +121,10 @@ class Verifier:
     the first answer that is not a plain number.
     """
 
-    def __init__(self, workers: int = 1, timeout: float = 5.0):
+    def __init__(self, workers: int = 1, timeout: float = 5.0, startup_timeout: float = 120.0):
         self.workers = workers
         self.timeout = timeout
+        self.startup_timeout = startup_timeout
         self._pool: cf.ProcessPoolExecutor | None = None
 
     def __enter__(self) -> Verifier:
@@ -133,7 +149,13 @@ class Verifier:
     def _get_pool(self) -> cf.ProcessPoolExecutor:
         if self._pool is None:
             # spawn: the parent may hold torch threads and open files; fork would copy them.
-            self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=mp.get_context("spawn"))
+            self._pool = cf.ProcessPoolExecutor(
+                self.workers, mp_context=mp.get_context("spawn"), initializer=_warm_worker
+            )
+            # Start-up (spawn + importing sympy/math-verify) takes seconds on a loaded machine; it must
+            # not count against the first answers' timeout, so wait for every worker to be ready here.
+            warm = [self._pool.submit(_ready, 0.05) for _ in range(self.workers)]
+            cf.wait(warm, timeout=self.startup_timeout)
         return self._pool
 
     def check(self, preds: list[str | None], golds: list[str | None]) -> list[VerifyResult]:
@@ -141,7 +163,7 @@ class Verifier:
         if len(preds) != len(golds):
             raise ValueError(f"{len(preds)} predictions for {len(golds)} gold answers")
         results: list[VerifyResult | None] = [None] * len(preds)
-        pending: dict[int, cf.Future] = {}
+        todo: list[int] = []  # answers that need math-verify in a worker
         for i, (p, g) in enumerate(zip(preds, golds)):
             if g is None or not str(g).strip():
                 results[i] = VerifyResult(False, "gold_unparsable")
@@ -153,18 +175,31 @@ class Verifier:
                     ok = gn == pn
                     results[i] = VerifyResult(ok, "ok" if ok else "wrong")
                 else:
-                    pending[i] = self._get_pool().submit(_check_in_worker, str(p), str(g))
-        for i, fut in pending.items():
-            try:
-                ok, status = fut.result(timeout=self.timeout)
-                results[i] = VerifyResult(ok, status)
-            except cf.TimeoutError:
-                results[i] = VerifyResult(False, "timeout")
-                self._kill_pool()
-            except Exception as e:  # a sympy crash on one answer is that answer's failure only
-                results[i] = VerifyResult(False, f"error:{type(e).__name__}")
-                if isinstance(e, cf.process.BrokenProcessPool):
+                    todo.append(i)
+        while todo:
+            # Killing the pool (after a timeout or a worker crash) also kills the answers queued or
+            # running beside the culprit: they are resubmitted to a fresh pool, never scored as
+            # failures. Each round settles at least the culprit, so the loop ends.
+            pool = self._get_pool()
+            futs = {i: pool.submit(_check_in_worker, str(preds[i]), str(golds[i])) for i in todo}
+            todo = []
+            killed = False
+            for i, fut in futs.items():
+                if killed:
+                    todo.append(i)
+                    continue
+                try:
+                    ok, status = fut.result(timeout=self.timeout)
+                    results[i] = VerifyResult(ok, status)
+                except cf.TimeoutError:
+                    results[i] = VerifyResult(False, "timeout")
                     self._kill_pool()
+                    killed = True
+                except Exception as e:  # a sympy crash on one answer is that answer's failure only
+                    results[i] = VerifyResult(False, f"error:{type(e).__name__}")
+                    if isinstance(e, cf.process.BrokenProcessPool):
+                        self._kill_pool()
+                        killed = True
         return results  # type: ignore[return-value]
 
 
@@ -190,8 +225,9 @@ def verify(pred: str | None, gold: str | None) -> bool:
     return default_verifier().check([pred], [gold])[0].correct
 
 
-def check_solutions(texts: list[str], golds: list[str | None], kind: str = "auto",
-                    verifier: Verifier | None = None) -> list[VerifyResult]:
+def check_solutions(
+    texts: list[str], golds: list[str | None], kind: str = "auto", verifier: Verifier | None = None
+) -> list[VerifyResult]:
     """Extract the answer of each solution text and verify it against its gold answer."""
     preds = [extract_answer(t, kind) for t in texts]
     return (verifier or default_verifier()).check(preds, golds)
