@@ -69,3 +69,22 @@ stats: install
 
 clean:
 	rm -rf runs .pytest_cache
+
+# Evaluate MODEL (default: the output of `make grpo`, else `make sft`, else `make pretrain`) on the first
+# EVAL_LIMIT items of each benchmark in $(DATA). Instruct/RL models are evaluated zero-shot, base models
+# few-shot; set EVAL_MODE to override, ARGS for more options (e.g. ARGS="--max-new-tokens 256").
+DATA ?= ../shared/data
+EVAL_LIMIT ?= 20
+EVAL_OUT ?= runs/eval
+MODEL ?= $(firstword $(wildcard runs/grpo/final runs/sft/final runs/pretrain/final))
+EVAL_MODE ?= $(if $(findstring pretrain,$(MODEL)),fewshot,zeroshot)
+EVAL_BENCHMARKS := gsm8k=$(DATA)/gsm8k/test.jsonl math=$(DATA)/math/test.jsonl.gz \
+	math500=$(DATA)/math/math500_test.jsonl cmath=$(DATA)/cmath/cmath_test.jsonl mgsm-zh=$(DATA)/mgsm/mgsm_zh.tsv \
+	mmlu-stem=$(DATA)/deepseek_math_eval/mmlu_stem_test.jsonl sat=$(DATA)/deepseek_math_eval/sat_test.jsonl \
+	ocw=$(DATA)/deepseek_math_eval/ocw_test.jsonl agieval-gaokao-mathqa=$(DATA)/agieval/gaokao-mathqa.jsonl \
+	agieval-gaokao-mathcloze=$(DATA)/agieval/gaokao-mathcloze.jsonl agieval-sat-math=$(DATA)/agieval/sat-math.jsonl
+
+eval: install
+	@test -n "$(MODEL)" || { echo "no model found: run make pretrain / make grpo first, or pass MODEL=path"; exit 1; }
+	$(BIN)/mathmine eval run $(MODEL) --mode $(EVAL_MODE) --limit $(EVAL_LIMIT) --out $(EVAL_OUT) \
+		$(addprefix -b ,$(EVAL_BENCHMARKS)) $(ARGS)

@@ -8,6 +8,8 @@ from corpus.cli import LazyGroup
 
 TRAIN_COMMANDS = {
     "tiny-model": "training.tiny_model:tiny_model_cli",
+    "sft": "training.sft:sft_cli",
+    "grpo": "training.grpo.trainer:grpo_cli",
 }
 
 

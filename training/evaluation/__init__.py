@@ -1,0 +1,1 @@
+"""Evaluation: answer extraction and verification (verify.py), benchmark harness."""

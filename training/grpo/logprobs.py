@@ -1,0 +1,52 @@
+"""Per-token log-probabilities of completions under a causal LM, with padding handled.
+
+Sequences are laid out as [left-padded prompt | right-padded completion]. Two things make the
+result independent of padding: the attention mask hides pad tokens, and position ids are counted
+from each sequence's first real token (cumsum of the mask), as `generate` does. Without the latter a
+left-padded prompt would be shifted in RoPE and its log-probs would change with the batch's padding.
+
+Only the completion positions are projected to the vocabulary (`logits_to_keep`), which saves the
+largest matmul on the prompt.
+"""
+
+from __future__ import annotations
+
+import torch
+
+
+def position_ids_from_mask(attention_mask: torch.Tensor) -> torch.Tensor:
+    """Positions counted from each row's first real token; pads get 0 (they are masked anyway)."""
+    return (attention_mask.long().cumsum(-1) - 1).clamp(min=0)
+
+
+def completion_logprobs(
+    model: torch.nn.Module,
+    input_ids: torch.Tensor,
+    attention_mask: torch.Tensor,
+    completion_len: int,
+    temperature: float = 1.0,
+    with_entropy: bool = False,
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """log π(o_t | q, o_<t) for the last `completion_len` tokens of each row, shape [B, completion_len].
+
+    `temperature` divides the logits first, so the log-probs are those of the distribution the
+    tokens were sampled from. Entropy (detached, for logging) is returned when asked.
+    """
+    out = model(
+        input_ids=input_ids,
+        attention_mask=attention_mask,
+        position_ids=position_ids_from_mask(attention_mask),
+        logits_to_keep=completion_len + 1,
+        use_cache=False,
+    )
+    logits = out.logits[:, :-1, :].float()  # position t predicts token t+1
+    if temperature != 1.0:
+        logits = logits / temperature
+    targets = input_ids[:, -completion_len:]
+    logp_all = torch.log_softmax(logits, dim=-1)
+    logp = logp_all.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
+    entropy = None
+    if with_entropy:
+        with torch.no_grad():
+            entropy = -(logp_all.exp() * logp_all).sum(-1)
+    return logp, entropy

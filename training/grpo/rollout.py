@@ -1,0 +1,166 @@
+"""Batched sampling of G outputs per question (the "exploration stage" of Algorithm 1).
+
+Two backends, same output (`Rollout`):
+
+- ``loop`` (default): our own decoding loop over the model's forward with a KV cache (DynamicCache).
+  It records the sampled tokens' log-probs under the sampling distribution as they are drawn, which
+  are the old-policy log-probs π_θold(o_t|q,o_<t) the clipped ratio needs when μ > 1, without another
+  forward pass; it stops as soon as every row has produced EOS. For a small model on a CPU the
+  per-token overhead of `generate` (logits processors, stopping criteria, generation config merging)
+  dominates; the loop avoids it (see benchmarks/bench_grpo.py for the measurement).
+- ``hf``: `model.generate` (for models or caches the loop does not handle); old log-probs are then
+  computed by a forward pass if needed.
+
+Prompts are left-padded so every row's next token is at the same column; position ids are counted
+from each row's first real token (as in logprobs.py) so padding does not change what is sampled.
+Sampling: temperature, then top-p (nucleus) filtering; temperature 0 means greedy (for evaluation).
+Completion tokens after the first EOS are replaced by the pad token and masked out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from training.grpo.logprobs import position_ids_from_mask
+
+
+@dataclass
+class Rollout:
+    """Sampled completions for a batch of prompts (each prompt repeated G times, consecutively)."""
+
+    prompt_ids: torch.Tensor  # [N, P] left-padded
+    prompt_mask: torch.Tensor  # [N, P]
+    completion_ids: torch.Tensor  # [N, C] right-padded with pad_id after EOS
+    completion_mask: torch.Tensor  # [N, C] 1 up to and including EOS
+    old_logprobs: torch.Tensor | None  # [N, C] log-probs under the sampling policy, or None
+
+    @property
+    def input_ids(self) -> torch.Tensor:
+        return torch.cat([self.prompt_ids, self.completion_ids], dim=1)
+
+    @property
+    def attention_mask(self) -> torch.Tensor:
+        return torch.cat([self.prompt_mask, self.completion_mask], dim=1)
+
+    @property
+    def lengths(self) -> torch.Tensor:
+        return self.completion_mask.sum(-1)
+
+
+def left_pad(seqs: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Stack token lists into a left-padded id tensor and its attention mask."""
+    width = max(len(s) for s in seqs)
+    ids = torch.full((len(seqs), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(seqs), width), dtype=torch.long)
+    for i, s in enumerate(seqs):
+        if s:
+            ids[i, width - len(s) :] = torch.tensor(s, dtype=torch.long)
+            mask[i, width - len(s) :] = 1
+    return ids, mask
+
+
+def sample_next(logits: torch.Tensor, temperature: float, top_p: float,
+                generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Draw one token per row; returns (tokens, their log-probs under the temperature-scaled policy).
+
+    The log-prob is taken before top-p truncation: π_θold is the model's distribution, top-p is a
+    sampling device (the same convention as TRL and vLLM's logprobs).
+    """
+    logits = logits.float()
+    if temperature <= 0:
+        tok = logits.argmax(-1)
+        return tok, torch.log_softmax(logits, -1).gather(-1, tok[:, None]).squeeze(-1)
+    logp = torch.log_softmax(logits / temperature, dim=-1)
+    probs = logp.exp()
+    if top_p < 1.0:
+        sorted_p, idx = probs.sort(dim=-1, descending=True)
+        cum = sorted_p.cumsum(-1)
+        drop = cum - sorted_p > top_p  # keep the smallest prefix whose mass reaches top_p
+        sorted_p = sorted_p.masked_fill(drop, 0.0)
+        probs = torch.zeros_like(probs).scatter(-1, idx, sorted_p)
+    tok = torch.multinomial(probs, 1, generator=generator).squeeze(-1)
+    return tok, logp.gather(-1, tok[:, None]).squeeze(-1)
+
+
+def _finish(prompt_ids, prompt_mask, gen: torch.Tensor, logps: torch.Tensor | None, eos_id: int,
+            pad_id: int) -> Rollout:
+    is_eos = gen == eos_id
+    # Mask: tokens up to and including the first EOS (all tokens if the row never ended).
+    after_eos = (is_eos.long().cumsum(-1) - is_eos.long()) > 0
+    mask = (~after_eos).long()
+    gen = gen.masked_fill(after_eos, pad_id)
+    if logps is not None:
+        logps = logps.masked_fill(after_eos, 0.0)
+    return Rollout(prompt_ids, prompt_mask, gen, mask, logps)
+
+
+@torch.no_grad()
+def generate_loop(model, prompt_ids: torch.Tensor, prompt_mask: torch.Tensor, max_new_tokens: int,
+                  eos_id: int, pad_id: int, temperature: float = 1.0, top_p: float = 1.0,
+                  generator: torch.Generator | None = None) -> Rollout:
+    """Sample with a KV cache; one forward over the prompts, then one per new token."""
+    from transformers import DynamicCache
+
+    device = next(model.parameters()).device
+    ids, mask = prompt_ids.to(device), prompt_mask.to(device)
+    n = ids.shape[0]
+    cache = DynamicCache()
+    pos = position_ids_from_mask(mask)
+    out = model(input_ids=ids, attention_mask=mask, position_ids=pos, cache=cache, use_cache=True,
+                logits_to_keep=1)
+    next_pos = pos[:, -1:] + 1
+    tokens, logps = [], []
+    done = torch.zeros(n, dtype=torch.bool, device=device)
+    for _ in range(max_new_tokens):
+        tok, lp = sample_next(out.logits[:, -1, :], temperature, top_p, generator)
+        tok = torch.where(done, torch.full_like(tok, pad_id), tok)
+        tokens.append(tok)
+        logps.append(lp)
+        done |= tok == eos_id
+        if bool(done.all()):
+            break
+        mask = torch.cat([mask, torch.ones((n, 1), dtype=mask.dtype, device=device)], dim=1)
+        out = model(input_ids=tok[:, None], attention_mask=mask, position_ids=next_pos,
+                    cache=cache, use_cache=True)
+        next_pos = next_pos + 1
+    gen = torch.stack(tokens, dim=1)
+    return _finish(ids, prompt_mask.to(device), gen, torch.stack(logps, dim=1), eos_id, pad_id)
+
+
+@torch.no_grad()
+def generate_hf(model, prompt_ids: torch.Tensor, prompt_mask: torch.Tensor, max_new_tokens: int,
+                eos_id: int, pad_id: int, temperature: float = 1.0, top_p: float = 1.0,
+                generator: torch.Generator | None = None) -> Rollout:
+    """Sample with `model.generate` (top_k disabled: the paper samples with temperature/top-p only)."""
+    device = next(model.parameters()).device
+    ids, mask = prompt_ids.to(device), prompt_mask.to(device)
+    greedy = temperature <= 0
+    kw = {} if greedy else {"temperature": temperature, "top_p": top_p, "top_k": 0}
+    seq = model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=max_new_tokens,
+                         do_sample=not greedy, eos_token_id=eos_id, pad_token_id=pad_id, **kw)
+    gen = seq[:, ids.shape[1] :]
+    if gen.shape[1] == 0:
+        gen = torch.full((ids.shape[0], 1), eos_id, dtype=torch.long, device=device)
+    return _finish(ids, mask, gen, None, eos_id, pad_id)
+
+
+BACKENDS = {"loop": generate_loop, "hf": generate_hf}
+
+
+def rollout(model, prompts: list[list[int]], group_size: int, max_new_tokens: int, eos_id: int, pad_id: int,
+            temperature: float = 1.0, top_p: float = 1.0, backend: str = "loop",
+            generator: torch.Generator | None = None) -> Rollout:
+    """G = `group_size` samples for each tokenised prompt; rows i*G … i*G+G-1 belong to prompt i."""
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown rollout backend {backend!r}; choose from {sorted(BACKENDS)}")
+    repeated = [p for p in prompts for _ in range(group_size)]
+    ids, mask = left_pad(repeated, pad_id)
+    was_training = model.training
+    model.eval()
+    try:
+        return BACKENDS[backend](model, ids, mask, max_new_tokens, eos_id, pad_id, temperature, top_p,
+                                 generator)
+    finally:
+        model.train(was_training)

@@ -1,0 +1,1 @@
+"""Generated tasks for the embedded default (no downloads): see arithmetic.py."""
