@@ -57,18 +57,31 @@ def summarize(prof: dict[str, Any], top: int) -> dict[str, Any]:
     """A merged profile as report tables: groups as sorted rows with shares, top-N domains."""
     docs, toks = prof["documents"], prof["tokens"]
 
-    def rows(group: str, key=None, limit: int | None = None) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    def rows(
+        group: str, key=None, limit: int | None = None
+    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
         items = list((prof["groups"].get(group) or {}).items())
         items.sort(key=key or (lambda kv: (-kv[1][0], kv[0])))
         out = [
-            {"label": lab, "documents": v[0], "tokens": v[1], "bytes": v[2], "doc_share": share(v[0], docs), "token_share": share(v[1], toks)}
+            {
+                "label": lab,
+                "documents": v[0],
+                "tokens": v[1],
+                "bytes": v[2],
+                "doc_share": share(v[0], docs),
+                "token_share": share(v[1], toks),
+            }
             for lab, v in items
         ]
         if limit is None or len(out) <= limit:
             return out, None
         rest = items[limit:]
         other = {k: sum(v[j] for _, v in rest) for j, k in enumerate(("documents", "tokens", "bytes"))}
-        other.update(labels=len(rest), doc_share=share(other["documents"], docs), token_share=share(other["tokens"], toks))
+        other.update(
+            labels=len(rest),
+            doc_share=share(other["documents"], docs),
+            token_share=share(other["tokens"], toks),
+        )
         return out[:limit], other
 
     def round_key(kv):
@@ -82,10 +95,20 @@ def summarize(prof: dict[str, Any], top: int) -> dict[str, Any]:
     if prof.get("math") is not None:
         math = {
             "families": [
-                {"family": f, "documents": v[0], "tokens": v[1], "markup": v[2], "doc_share": share(v[0], docs)}
+                {
+                    "family": f,
+                    "documents": v[0],
+                    "tokens": v[1],
+                    "markup": v[2],
+                    "doc_share": share(v[0], docs),
+                }
                 for f, v in sorted(prof["math"].items(), key=lambda kv: (-kv[1][0], kv[0]))
             ],
-            "any": {"documents": prof["math_any"][0], "tokens": prof["math_any"][1], "doc_share": share(prof["math_any"][0], docs)},
+            "any": {
+                "documents": prof["math_any"][0],
+                "tokens": prof["math_any"][1],
+                "doc_share": share(prof["math_any"][0], docs),
+            },
             "dominant": dict(sorted(prof["math_dominant"].items(), key=lambda kv: (-kv[1], kv[0]))),
         }
     return {
@@ -111,7 +134,11 @@ def summarize(prof: dict[str, Any], top: int) -> dict[str, Any]:
         }
         if prof["score_hist_docs"] is not None
         else None,
-        "length_hist": {"labels": histogram.length_labels(), "edges": histogram.LENGTH_EDGES.tolist(), "documents": prof["length_hist"]},
+        "length_hist": {
+            "labels": histogram.length_labels(),
+            "edges": histogram.LENGTH_EDGES.tolist(),
+            "documents": prof["length_hist"],
+        },
         "samples": prof.get("samples") or {},
     }
 
@@ -154,14 +181,18 @@ def collect(
         if stages:
             unknown = set(stages) - {s.name for s in doc_stages}
             if unknown:
-                raise ValueError(f"{path} has no stage(s) {sorted(unknown)}; it has {[s.name for s in doc_stages]}")
+                raise ValueError(
+                    f"{path} has no stage(s) {sorted(unknown)}; it has {[s.name for s in doc_stages]}"
+                )
             doc_stages = [s for s in doc_stages if s.name in stages]
         if not doc_stages:
             raise ValueError(f"{path} looks like a run but holds no stage shards yet")
     else:
         files = [path] if path.endswith(".parquet") else shards.list_shards(path)
         if not files:
-            raise ValueError(f"{path}: no Parquet shards found (give a shard folder, a .parquet file or a run)")
+            raise ValueError(
+                f"{path}: no Parquet shards found (give a shard folder, a .parquet file or a run)"
+            )
         doc_stages = [Stage(path.rsplit("/", 1)[-1] or path, path, "documents")]
     opts = f"tok={tokenizer}|samples={samples}|v={REPORT_VERSION}"
     tasks: list[Task] = []
@@ -175,7 +206,11 @@ def collect(
         tasks.append(Task(name, {"kind": kind, "path": shard, "tokenizer": tokenizer, "samples": samples}))
 
     for s in doc_stages:
-        files = [s.path] if s.path.endswith(".parquet") else shards.list_shards(s.path, "part-*.parquet" if run else "*.parquet")
+        files = (
+            [s.path]
+            if s.path.endswith(".parquet")
+            else shards.list_shards(s.path, "part-*.parquet" if run else "*.parquet")
+        )
         for f in files:
             add("profile", s.name, s.label, f)
         if run:
@@ -206,7 +241,11 @@ def collect(
     for t, r in zip(tasks, results, strict=True):
         by_stage.setdefault(owner[t.name], []).append(r)
     profiles = {s.name: merge_profiles(by_stage.get(("profile", s.name), []), samples) for s in doc_stages}
-    dropped = {s.name: merge_reasons(by_stage[("dropped", s.name)]) for s in doc_stages if ("dropped", s.name) in by_stage}
+    dropped = {
+        s.name: merge_reasons(by_stage[("dropped", s.name)])
+        for s in doc_stages
+        if ("dropped", s.name) in by_stage
+    }
 
     focus = doc_stages[-1]  # the corpus itself: final/ in a complete run, else the latest stage
     report: dict[str, Any] = {
@@ -222,22 +261,39 @@ def collect(
         records = {s.name: merged_records(s.path) for s in doc_stages}
         report["funnel"] = build_funnel(doc_stages, profiles, dropped, records)
         report["dropped"] = {
-            name: {"documents": d["documents"], "shards": d["shards"], "by_reason": {r: {"documents": v[0], "tokens": v[1]} for r, v in sorted(d["by_reason"].items())}}
+            name: {
+                "documents": d["documents"],
+                "shards": d["shards"],
+                "by_reason": {
+                    r: {"documents": v[0], "tokens": v[1]} for r, v in sorted(d["by_reason"].items())
+                },
+            }
             for name, d in dropped.items()
         }
         if pool:
             pool_prof = merge_profiles(by_stage[("scores", pool)], 0)
-            report["pool_scores"] = {"stage": pool, **{k: v for k, v in summarize(pool_prof, top).items() if k in ("documents", "tokens", "score_hist")}}
+            report["pool_scores"] = {
+                "stage": pool,
+                **{
+                    k: v
+                    for k, v in summarize(pool_prof, top).items()
+                    if k in ("documents", "tokens", "score_hist")
+                },
+            }
         report["rounds"] = _rounds(path, round_nums, doc_stages, profiles)
         if report["rounds"]["per_round"]:
-            report["overlap"] = round_overlap({k: shards.join(path, f"round-{k}", "selected") for k in report["rounds"]["with_selection"]})
+            report["overlap"] = round_overlap(
+                {k: shards.join(path, f"round-{k}", "selected") for k in report["rounds"]["with_selection"]}
+            )
         if any(s.name == "final" for s in doc_stages):
             report["contamination"] = contamination(shards.join(path, "final"), dropped.get("final"))
     report["seconds"] = round(time.perf_counter() - t0, 3)
     return report
 
 
-def _rounds(run: str, round_nums: list[int], doc_stages: list[Stage], profiles: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def _rounds(
+    run: str, round_nums: list[int], doc_stages: list[Stage], profiles: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
     """Per round: pages and tokens selected, and how many had been selected by an earlier round
     (from the `round` column: the round that first selected a page), beside the round report."""
     per = []

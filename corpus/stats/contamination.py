@@ -60,7 +60,9 @@ def contamination(final_dir: str, dropped: dict[str, Any] | None) -> dict[str, A
             }
             for b in names
         ],
-        "summary": {k: summary.get(k) for k in ("records_in", "kept", "contaminated", "trimmed", "segments_removed")}
+        "summary": {
+            k: summary.get(k) for k in ("records_in", "kept", "contaminated", "trimmed", "segments_removed")
+        }
         if has_summary
         else None,
     }

@@ -24,7 +24,15 @@ def build_funnel(
     steps: list[dict[str, Any]] = []
     ingest = records.get("ingest") or {}
     if "responses" in ingest:
-        steps.append({"step": "WARC response records", "stage": "ingest", "documents": ingest["responses"], "tokens": None, "source": "records"})
+        steps.append(
+            {
+                "step": "WARC response records",
+                "stage": "ingest",
+                "documents": ingest["responses"],
+                "tokens": None,
+                "source": "records",
+            }
+        )
     first_docs = None
     for s in stages:
         prof = profiles[s.name]

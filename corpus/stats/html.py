@@ -50,7 +50,8 @@ def to_html(report: dict[str, Any]) -> str:
             parts.append("<table><tr>" + "".join(f"<th>{_inline(h)}</th>" for h in sec.headers) + "</tr>")
             for row in sec.rows:
                 cells = "".join(
-                    f"<td class='num'>{_inline(c)}</td>" if _NUM.match(c) else f"<td>{_inline(c)}</td>" for c in row
+                    f"<td class='num'>{_inline(c)}</td>" if _NUM.match(c) else f"<td>{_inline(c)}</td>"
+                    for c in row
                 )
                 parts.append(f"<tr>{cells}</tr>")
             parts.append("</table>")
@@ -60,13 +61,17 @@ def to_html(report: dict[str, Any]) -> str:
             parts.append(f"<img alt='{html.escape(sec.title)}' src='data:image/png;base64,{b64}'>")
         parts.append("</div>")
         for group in sec.samples or []:
-            parts.append(f"<h3>{html.escape(group['kind'])} = <code>{html.escape(group['bucket'])}</code></h3>")
+            parts.append(
+                f"<h3>{html.escape(group['kind'])} = <code>{html.escape(group['bucket'])}</code></h3>"
+            )
             for d in group["docs"]:
                 meta = f"<code>{html.escape(d['id'][:12])}</code> {html.escape(d.get('url') or '')} · {fmt_int(d.get('tokens'))} tokens"
                 if d.get("score") is not None:
                     meta += f" · score {d['score']:.3f}"
                 snippet = f"<pre>{html.escape(d['snippet'])}</pre>" if d.get("snippet") else ""
                 parts.append(f"<div class='doc'>{meta}{snippet}</div>")
-    parts.append(f"<p class='note'>Built by <code>mathmine corpus stats</code> in {report.get('seconds', 0):.1f} s.</p>")
+    parts.append(
+        f"<p class='note'>Built by <code>mathmine corpus stats</code> in {report.get('seconds', 0):.1f} s.</p>"
+    )
     parts.append("</body></html>")
     return "\n".join(parts)

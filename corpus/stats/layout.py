@@ -34,7 +34,9 @@ def is_run(path: str) -> bool:
     """A run directory: it has a saved recipe or any stage folder."""
     if shards.exists(shards.join(path, "recipe.yaml")):
         return True
-    return any(shards.exists(shards.join(path, s)) for s in ("ingest", "dedup", "final")) or bool(rounds(path))
+    return any(shards.exists(shards.join(path, s)) for s in ("ingest", "dedup", "final")) or bool(
+        rounds(path)
+    )
 
 
 def rounds(run: str) -> list[int]:
@@ -52,9 +54,18 @@ def rounds(run: str) -> list[int]:
 
 def run_stages(run: str) -> list[Stage]:
     """The document stages of `run` that hold shards, in pipeline order."""
-    cand = [Stage("ingest", shards.join(run, "ingest"), "ingested"), Stage("dedup", shards.join(run, "dedup"), "deduplicated pool")]
-    cand += [Stage(f"round-{k}/selected", shards.join(run, f"round-{k}", "selected"), f"selected in round {k}") for k in rounds(run)]
-    cand += [Stage("extract", shards.join(run, "extract"), "re-extracted"), Stage("final", shards.join(run, "final"), "final (decontaminated)")]
+    cand = [
+        Stage("ingest", shards.join(run, "ingest"), "ingested"),
+        Stage("dedup", shards.join(run, "dedup"), "deduplicated pool"),
+    ]
+    cand += [
+        Stage(f"round-{k}/selected", shards.join(run, f"round-{k}", "selected"), f"selected in round {k}")
+        for k in rounds(run)
+    ]
+    cand += [
+        Stage("extract", shards.join(run, "extract"), "re-extracted"),
+        Stage("final", shards.join(run, "final"), "final (decontaminated)"),
+    ]
     return [s for s in cand if shards.list_shards(s.path, "part-*.parquet")]
 
 

@@ -42,7 +42,9 @@ def funnel(r: dict[str, Any]) -> bytes | None:
     f = r.get("funnel")
     if not f:
         return None
-    return _barh([x["step"] for x in f], [x["documents"] for x in f], "documents", "Funnel: documents per stage")
+    return _barh(
+        [x["step"] for x in f], [x["documents"] for x in f], "documents", "Funnel: documents per stage"
+    )
 
 
 def rounds(r: dict[str, Any]) -> bytes | None:
@@ -76,7 +78,15 @@ def overlap(r: dict[str, Any]) -> bytes | None:
     ax.set_yticks(range(len(ks)), ks)
     for i in range(len(ks)):
         for j in range(len(ks)):
-            ax.text(j, i, f"{ov['matrix'][i][j]['intersection']:,}", ha="center", va="center", fontsize=8, color="black" if m[i, j] < 0.6 else "white")
+            ax.text(
+                j,
+                i,
+                f"{ov['matrix'][i][j]['intersection']:,}",
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="black" if m[i, j] < 0.6 else "white",
+            )
     ax.set_xlabel("round")
     ax.set_ylabel("round")
     ax.set_title("Round overlap (pages; colour: Jaccard)", fontsize=10)
@@ -90,7 +100,13 @@ def contamination(r: dict[str, Any]) -> bytes | None:
         return None
     rows = c["by_benchmark"]
     vals = [b["report_pages"] if b["report_pages"] is not None else b["dropped_first_match"] for b in rows]
-    return _barh([b["benchmark"] for b in rows], vals, "contaminated pages", "Contamination by benchmark", color="#d62728")
+    return _barh(
+        [b["benchmark"] for b in rows],
+        vals,
+        "contaminated pages",
+        "Contamination by benchmark",
+        color="#d62728",
+    )
 
 
 def _group_bars(rows: list[dict[str, Any]] | None, title: str, limit: int = 25) -> bytes | None:
@@ -118,7 +134,13 @@ def math(r: dict[str, Any]) -> bytes | None:
     if not m:
         return None
     fams = m["families"]
-    return _barh([f["family"] for f in fams], [f["documents"] for f in fams], "documents with the markup", f"{r['focus']}: math markup families", color="#55a868")
+    return _barh(
+        [f["family"] for f in fams],
+        [f["documents"] for f in fams],
+        "documents with the markup",
+        f"{r['focus']}: math markup families",
+        color="#55a868",
+    )
 
 
 def _hist(labels: list[str], docs: list[int], title: str, xlabel: str, log: bool = False) -> bytes:
@@ -138,7 +160,12 @@ def scores(r: dict[str, Any]) -> bytes | None:
     h = r["corpus"].get("score_hist")
     if not h:
         return None
-    return _hist([f"{e:.2f}" for e in h["edges"][:-1]], h["documents"], f"{r['focus']}: classifier score", "score (bin start)")
+    return _hist(
+        [f"{e:.2f}" for e in h["edges"][:-1]],
+        h["documents"],
+        f"{r['focus']}: classifier score",
+        "score (bin start)",
+    )
 
 
 def pool_scores(r: dict[str, Any]) -> bytes | None:
@@ -146,7 +173,13 @@ def pool_scores(r: dict[str, Any]) -> bytes | None:
     if not p or not p.get("score_hist"):
         return None
     h = p["score_hist"]
-    return _hist([f"{e:.2f}" for e in h["edges"][:-1]], h["documents"], f"{p['stage']}: classifier score over the pool", "score (bin start)", log=True)
+    return _hist(
+        [f"{e:.2f}" for e in h["edges"][:-1]],
+        h["documents"],
+        f"{p['stage']}: classifier score over the pool",
+        "score (bin start)",
+        log=True,
+    )
 
 
 def lengths(r: dict[str, Any]) -> bytes | None:
@@ -160,5 +193,18 @@ def lengths(r: dict[str, Any]) -> bytes | None:
 
 
 PLOTS: dict[str, Callable[[dict[str, Any]], bytes | None]] = {
-    f.__name__: f for f in (funnel, rounds, overlap, contamination, by_round, languages, domains, math, scores, pool_scores, lengths)
+    f.__name__: f
+    for f in (
+        funnel,
+        rounds,
+        overlap,
+        contamination,
+        by_round,
+        languages,
+        domains,
+        math,
+        scores,
+        pool_scores,
+        lengths,
+    )
 }

@@ -126,8 +126,12 @@ class ShardProfiler:
         col = {c: batch.column(names.index(c)) for c in names}
         tokens = self._tokens(batch, names)
         if "text" in col:
-            nbytes = pc.binary_length(col["text"]).fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
-            self.empty_text += int(pc.sum(pc.equal(pc.binary_length(pc.utf8_trim_whitespace(col["text"])), 0)).as_py() or 0)
+            nbytes = (
+                pc.binary_length(col["text"]).fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+            )
+            self.empty_text += int(
+                pc.sum(pc.equal(pc.binary_length(pc.utf8_trim_whitespace(col["text"])), 0)).as_py() or 0
+            )
             self.empty_text += col["text"].null_count
         else:
             nbytes = np.zeros(n, dtype=np.int64)
@@ -147,7 +151,9 @@ class ShardProfiler:
             self.score_tokens = histogram.add(self.score_tokens, histogram.score_counts(s, tokens[valid]))
         dominant = None
         if self.math_cols:
-            m = np.stack([col[c].fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64) for c in self.math_cols])
+            m = np.stack(
+                [col[c].fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64) for c in self.math_cols]
+            )
             for i, c in enumerate(self.math_cols):
                 has = m[i] > 0
                 acc = self.math[c.removeprefix("math_")]
@@ -223,7 +229,9 @@ class ShardProfiler:
         }
 
 
-def profile_shard(path: str, tokenizer: str | None = None, samples: int = 3, batch_size: int = 65536) -> dict[str, Any]:
+def profile_shard(
+    path: str, tokenizer: str | None = None, samples: int = 3, batch_size: int = 65536
+) -> dict[str, Any]:
     """Stage function: the profile of one document shard (see module docstring)."""
     fs, p = shards.url_to_fs(path)
     with fs.open(p, "rb") as f:

@@ -30,10 +30,16 @@ def count_reasons(path: str, batch_size: int = 65536) -> dict[str, Any]:
         for batch in pf.iter_batches(batch_size=batch_size, columns=cols):
             n += batch.num_rows
             col = dict(zip(batch.schema.names, batch.columns, strict=True))
-            tokens = col["n_tokens"].fill_null(0) if "n_tokens" in col else pa.array(np.zeros(batch.num_rows, np.int64))
+            tokens = (
+                col["n_tokens"].fill_null(0)
+                if "n_tokens" in col
+                else pa.array(np.zeros(batch.num_rows, np.int64))
+            )
             tbl = pa.table({"reason": col["reason"].fill_null("(none)"), "n_tokens": tokens})
             g = tbl.group_by("reason").aggregate([("reason", "count"), ("n_tokens", "sum")])
-            for r, c, tk in zip(*(g.column(x).to_pylist() for x in ("reason", "reason_count", "n_tokens_sum")), strict=True):
+            for r, c, tk in zip(
+                *(g.column(x).to_pylist() for x in ("reason", "reason_count", "n_tokens_sum")), strict=True
+            ):
                 cur = by_reason.setdefault(r, [0, 0])
                 cur[0] += c
                 cur[1] += tk or 0

@@ -44,7 +44,9 @@ class BottomK:
 
     def to_json(self) -> dict[str, list[dict[str, Any]]]:
         # keys as strings: JSON numbers lose precision beyond 2^53
-        return {b: [{**it, "key": str(it["key"])} for it in items] for b, items in sorted(self.buckets.items())}
+        return {
+            b: [{**it, "key": str(it["key"])} for it in items] for b, items in sorted(self.buckets.items())
+        }
 
     @classmethod
     def from_json(cls, k: int, data: dict[str, list[dict[str, Any]]]) -> BottomK:

@@ -64,14 +64,32 @@ def build_sections(r: dict[str, Any]) -> list[Section]:
             Section(
                 "Stages",
                 ["stage", "shards", "documents", "tokens", "bytes"],
-                [[f"`{s['stage']}`", fmt_int(s["shards"]), fmt_int(s["documents"]), fmt_int(s["tokens"]), fmt_bytes(s["bytes"])] for s in r["stages"]],
+                [
+                    [
+                        f"`{s['stage']}`",
+                        fmt_int(s["shards"]),
+                        fmt_int(s["documents"]),
+                        fmt_int(s["tokens"]),
+                        fmt_bytes(s["bytes"]),
+                    ]
+                    for s in r["stages"]
+                ],
             )
         )
     if r.get("funnel"):
         out.append(
             Section(
                 "Funnel",
-                ["step", "stage", "documents", "tokens", "of ingested", "dropped (side table)", "dropped (stats records)", "records = shards"],
+                [
+                    "step",
+                    "stage",
+                    "documents",
+                    "tokens",
+                    "of ingested",
+                    "dropped (side table)",
+                    "dropped (stats records)",
+                    "records = shards",
+                ],
                 [
                     [
                         f["step"],
@@ -79,7 +97,9 @@ def build_sections(r: dict[str, Any]) -> list[Section]:
                         fmt_int(f["documents"]),
                         fmt_int(f.get("tokens")),
                         fmt_pct(f.get("share_of_ingested")),
-                        f"not selected {f['not_selected']:,}" if "not_selected" in f and not f.get("dropped") else fmt_reasons(f.get("dropped")),
+                        f"not selected {f['not_selected']:,}"
+                        if "not_selected" in f and not f.get("dropped")
+                        else fmt_reasons(f.get("dropped")),
                         fmt_reasons(f.get("dropped_by_records")),
                         {True: "yes", False: "**NO**", None: "-"}[f.get("consistent")],
                     ]
@@ -94,9 +114,27 @@ def build_sections(r: dict[str, Any]) -> list[Section]:
         out.append(
             Section(
                 "Rounds",
-                ["round", "selected", "tokens", "selected by an earlier round", "share", "round report's overlap", "new math domains", "accepted paths"],
                 [
-                    [str(x["round"]), fmt_int(x["selected"]), fmt_int(x["tokens"]), fmt_int(x["selected_earlier"]), fmt_pct(x["share_selected_earlier"]), fmt_pct(x["report_overlap_with_previous"]), fmt_int(x["new_math_domains"]), fmt_int(x["accepted_paths"])]
+                    "round",
+                    "selected",
+                    "tokens",
+                    "selected by an earlier round",
+                    "share",
+                    "round report's overlap",
+                    "new math domains",
+                    "accepted paths",
+                ],
+                [
+                    [
+                        str(x["round"]),
+                        fmt_int(x["selected"]),
+                        fmt_int(x["tokens"]),
+                        fmt_int(x["selected_earlier"]),
+                        fmt_pct(x["share_selected_earlier"]),
+                        fmt_pct(x["report_overlap_with_previous"]),
+                        fmt_int(x["new_math_domains"]),
+                        fmt_int(x["accepted_paths"]),
+                    ]
                     for x in rounds
                 ],
                 plot="rounds",
@@ -109,7 +147,10 @@ def build_sections(r: dict[str, Any]) -> list[Section]:
             Section(
                 "Overlap between rounds",
                 ["round", *[f"∩ round {k}" for k in ks]],
-                [[str(a), *[f"{cell['intersection']:,} (J {cell['jaccard']:.2f})" for cell in row]] for a, row in zip(ks, ov["matrix"], strict=True)],
+                [
+                    [str(a), *[f"{cell['intersection']:,} (J {cell['jaccard']:.2f})" for cell in row]]
+                    for a, row in zip(ks, ov["matrix"], strict=True)
+                ],
                 note="Pages selected by both rounds (by id), with the Jaccard index.",
                 plot="overlap",
             )
@@ -119,46 +160,162 @@ def build_sections(r: dict[str, Any]) -> list[Section]:
         out.append(
             Section(
                 "Contamination by benchmark",
-                ["benchmark", "benchmark items", "pages (report)", "dropped (first match)", "pages (stage summary)"],
-                [[f"`{b['benchmark']}`", fmt_int(b["benchmark_items"]), fmt_int(b["report_pages"]), fmt_int(b["dropped_first_match"]), fmt_int(b["summary_pages"])] for b in cont["by_benchmark"]],
+                [
+                    "benchmark",
+                    "benchmark items",
+                    "pages (report)",
+                    "dropped (first match)",
+                    "pages (stage summary)",
+                ],
+                [
+                    [
+                        f"`{b['benchmark']}`",
+                        fmt_int(b["benchmark_items"]),
+                        fmt_int(b["report_pages"]),
+                        fmt_int(b["dropped_first_match"]),
+                        fmt_int(b["summary_pages"]),
+                    ]
+                    for b in cont["by_benchmark"]
+                ],
                 note=f"Pages in the contamination report: {fmt_int(cont['pages'])}; by action: {fmt_reasons(cont['by_action'])}; by rule: {fmt_reasons(cont['by_rule'])}.",
                 plot="contamination",
             )
         )
     focus = f"`{r['focus']}`"
     if c.get("by_round"):
-        out.append(Section(f"By round ({focus})", ["round", "documents", "share", "tokens", "token share"], _share_rows(c["by_round"]), note="The round that first selected each page.", plot="by_round"))
+        out.append(
+            Section(
+                f"By round ({focus})",
+                ["round", "documents", "share", "tokens", "token share"],
+                _share_rows(c["by_round"]),
+                note="The round that first selected each page.",
+                plot="by_round",
+            )
+        )
     if c.get("by_lang"):
-        out.append(Section(f"By language ({focus})", ["language", "documents", "share", "tokens", "token share"], _share_rows(c["by_lang"]), plot="languages"))
+        out.append(
+            Section(
+                f"By language ({focus})",
+                ["language", "documents", "share", "tokens", "token share"],
+                _share_rows(c["by_lang"]),
+                plot="languages",
+            )
+        )
     dom = c.get("by_domain")
     if dom:
         rows = _share_rows(dom["top"])
         if dom["other"]:
             o = dom["other"]
-            rows.append([f"({o['labels']:,} other domains)", fmt_int(o["documents"]), fmt_pct(o["doc_share"]), fmt_int(o["tokens"]), fmt_pct(o["token_share"])])
-        out.append(Section(f"Top domains ({focus})", ["domain", "documents", "share", "tokens", "token share"], rows, note=f"{dom['distinct']:,} distinct domains.", plot="domains"))
+            rows.append(
+                [
+                    f"({o['labels']:,} other domains)",
+                    fmt_int(o["documents"]),
+                    fmt_pct(o["doc_share"]),
+                    fmt_int(o["tokens"]),
+                    fmt_pct(o["token_share"]),
+                ]
+            )
+        out.append(
+            Section(
+                f"Top domains ({focus})",
+                ["domain", "documents", "share", "tokens", "token share"],
+                rows,
+                note=f"{dom['distinct']:,} distinct domains.",
+                plot="domains",
+            )
+        )
     m = c.get("math")
     if m:
-        rows = [[f"`{f['family']}`", fmt_int(f["documents"]), fmt_pct(f["doc_share"]), fmt_int(f["tokens"]), fmt_int(f["markup"])] for f in m["families"]]
-        rows.append(["any family", fmt_int(m["any"]["documents"]), fmt_pct(m["any"]["doc_share"]), fmt_int(m["any"]["tokens"]), "-"])
-        out.append(Section(f"Math markup ({focus})", ["family", "documents with it", "share", "their tokens", "markup count"], rows, note=f"Dominant family per document: {fmt_reasons(m['dominant'])}.", plot="math"))
+        rows = [
+            [
+                f"`{f['family']}`",
+                fmt_int(f["documents"]),
+                fmt_pct(f["doc_share"]),
+                fmt_int(f["tokens"]),
+                fmt_int(f["markup"]),
+            ]
+            for f in m["families"]
+        ]
+        rows.append(
+            [
+                "any family",
+                fmt_int(m["any"]["documents"]),
+                fmt_pct(m["any"]["doc_share"]),
+                fmt_int(m["any"]["tokens"]),
+                "-",
+            ]
+        )
+        out.append(
+            Section(
+                f"Math markup ({focus})",
+                ["family", "documents with it", "share", "their tokens", "markup count"],
+                rows,
+                note=f"Dominant family per document: {fmt_reasons(m['dominant'])}.",
+                plot="math",
+            )
+        )
     sh = c.get("score_hist")
     if sh:
-        out.append(Section(f"Classifier score ({focus})", ["score", "documents", "tokens"], [[lab, fmt_int(d), fmt_int(t)] for lab, d, t in zip(sh["labels"], sh["documents"], sh["tokens"], strict=True) if d], note=f"Documents without a score: {sh['nulls']:,}.", plot="scores"))
+        out.append(
+            Section(
+                f"Classifier score ({focus})",
+                ["score", "documents", "tokens"],
+                [
+                    [lab, fmt_int(d), fmt_int(t)]
+                    for lab, d, t in zip(sh["labels"], sh["documents"], sh["tokens"], strict=True)
+                    if d
+                ],
+                note=f"Documents without a score: {sh['nulls']:,}.",
+                plot="scores",
+            )
+        )
     ps = r.get("pool_scores")
     if ps and ps.get("score_hist"):
         h = ps["score_hist"]
-        out.append(Section(f"Classifier score over the pool (`{ps['stage']}`)", ["score", "documents", "tokens"], [[lab, fmt_int(d), fmt_int(t)] for lab, d, t in zip(h["labels"], h["documents"], h["tokens"], strict=True) if d], plot="pool_scores"))
+        out.append(
+            Section(
+                f"Classifier score over the pool (`{ps['stage']}`)",
+                ["score", "documents", "tokens"],
+                [
+                    [lab, fmt_int(d), fmt_int(t)]
+                    for lab, d, t in zip(h["labels"], h["documents"], h["tokens"], strict=True)
+                    if d
+                ],
+                plot="pool_scores",
+            )
+        )
     lh = c["length_hist"]
-    out.append(Section(f"Length in tokens ({focus})", ["tokens", "documents"], [[lab, fmt_int(d)] for lab, d in zip(lh["labels"], lh["documents"], strict=True) if d], plot="lengths"))
+    out.append(
+        Section(
+            f"Length in tokens ({focus})",
+            ["tokens", "documents"],
+            [[lab, fmt_int(d)] for lab, d in zip(lh["labels"], lh["documents"], strict=True) if d],
+            plot="lengths",
+        )
+    )
     if c.get("samples"):
         items = []
         for kind, buckets in c["samples"].items():
             for bucket, docs in buckets.items():
                 items.append({"kind": kind, "bucket": bucket, "docs": docs})
-        out.append(Section(f"Sample documents ({focus})", note="Per bucket, the documents with the smallest id hash: a uniform sample that stays the same from one report to the next.", samples=items))
+        out.append(
+            Section(
+                f"Sample documents ({focus})",
+                note="Per bucket, the documents with the smallest id hash: a uniform sample that stays the same from one report to the next.",
+                samples=items,
+            )
+        )
     return out
 
 
 def _share_rows(rows: list[dict[str, Any]]) -> list[list[str]]:
-    return [[f"`{x['label']}`", fmt_int(x["documents"]), fmt_pct(x["doc_share"]), fmt_int(x["tokens"]), fmt_pct(x["token_share"])] for x in rows]
+    return [
+        [
+            f"`{x['label']}`",
+            fmt_int(x["documents"]),
+            fmt_pct(x["doc_share"]),
+            fmt_int(x["tokens"]),
+            fmt_pct(x["token_share"]),
+        ]
+        for x in rows
+    ]
