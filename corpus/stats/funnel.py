@@ -53,8 +53,11 @@ def build_funnel(
             "dropped_tokens": {r: v[1] for r, v in sorted(drop["by_reason"].items())} if drop else {},
             "dropped_by_records": dict(sorted((rec.get("dropped") or {}).items())),
         }
-        if s.name.startswith("round-") and rec.get("records_in") is not None:
-            step["not_selected"] = rec["records_in"] - prof["documents"]
+        if s.name.startswith("round-"):
+            # a round scores the whole deduplicated pool: what it did not select is the rest of it
+            pool = rec.get("records_in", (profiles.get("dedup") or {}).get("documents"))
+            if pool is not None:
+                step["not_selected"] = pool - prof["documents"]
         if first_docs is None:
             first_docs = prof["documents"]
         step["share_of_ingested"] = prof["documents"] / first_docs if first_docs else None
