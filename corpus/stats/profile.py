@@ -53,14 +53,35 @@ def _labels(arr: pa.Array) -> pa.Array:
     return pc.fill_null(arr, NULL_LABEL)
 
 
-def _add_groups(acc: dict[str, list[int]], labels: pa.Array, tokens: np.ndarray, nbytes: np.ndarray) -> None:
-    t = pa.table({"k": labels, "d": np.ones(len(labels), np.int64), "t": tokens, "b": nbytes})
+def _group(t: pa.Table) -> pa.Table:
     g = t.group_by("k").aggregate([("d", "sum"), ("t", "sum"), ("b", "sum")])
-    for k, d, tk, b in zip(*(g.column(c).to_pylist() for c in ("k", "d_sum", "t_sum", "b_sum")), strict=True):
-        cur = acc.setdefault(k, [0, 0, 0])
-        cur[0] += d
-        cur[1] += tk
-        cur[2] += b
+    return pa.table(
+        {"k": g.column("k"), "d": g.column("d_sum"), "t": g.column("t_sum"), "b": g.column("b_sum")}
+    )
+
+
+class _Groups:
+    """Per-label sums of documents, tokens and bytes. Batches are grouped in Arrow and the small
+    grouped tables re-grouped in Arrow; Python dicts are built once per shard, not per batch
+    (a batch can hold tens of thousands of distinct domains)."""
+
+    COMPACT = 16  # re-group after this many pending batch tables (bounds memory on huge shards)
+
+    def __init__(self) -> None:
+        self.pending: list[pa.Table] = []
+
+    def add(self, labels: pa.Array, tokens: np.ndarray, nbytes: np.ndarray) -> None:
+        t = pa.table({"k": labels, "d": np.ones(len(labels), np.int64), "t": tokens, "b": nbytes})
+        self.pending.append(_group(t))
+        if len(self.pending) >= self.COMPACT:
+            self.pending = [_group(pa.concat_tables(self.pending))]
+
+    def to_dict(self) -> dict[str, list[int]]:
+        if not self.pending:
+            return {}
+        g = _group(pa.concat_tables(self.pending)) if len(self.pending) > 1 else self.pending[0]
+        cols = [g.column(c).to_pylist() for c in ("k", "d", "t", "b")]
+        return {k: [d, t, b] for k, d, t, b in zip(*cols, strict=True)}
 
 
 class ShardProfiler:
@@ -77,7 +98,7 @@ class ShardProfiler:
         self.tokens = 0
         self.bytes = 0
         self.empty_text = 0
-        self.groups: dict[str, dict[str, list[int]]] = {k: {} for k in GROUP_KEYS if k in columns}
+        self.groups: dict[str, _Groups] = {k: _Groups() for k in GROUP_KEYS if k in columns}
         self.math = {c.removeprefix("math_"): [0, 0, 0] for c in self.math_cols}
         self.math_any = [0, 0]
         self.math_dominant: dict[str, int] = {}
@@ -140,7 +161,7 @@ class ShardProfiler:
         self.bytes += int(nbytes.sum())
         labels = {k: _labels(col[k]) for k in self.groups}
         for k, acc in self.groups.items():
-            _add_groups(acc, labels[k], tokens, nbytes)
+            acc.add(labels[k], tokens, nbytes)
         self.length = histogram.add(self.length, histogram.length_counts(tokens))
         if self.score_docs is not None:
             sc = col["score"]
@@ -163,32 +184,38 @@ class ShardProfiler:
             anym = m.sum(axis=0) > 0
             self.math_any[0] += int(anym.sum())
             self.math_any[1] += int(tokens[anym].sum())
-            fams = np.array([c.removeprefix("math_") for c in self.math_cols] + ["none"], dtype=object)
-            dominant = fams[np.where(anym, m.argmax(axis=0), len(self.math_cols))]
-            vals, counts = np.unique(dominant.astype(str), return_counts=True)
-            for v, c in zip(vals.tolist(), counts.tolist(), strict=True):
-                self.math_dominant[v] = self.math_dominant.get(v, 0) + c
+            fams = [c.removeprefix("math_") for c in self.math_cols] + ["none"]
+            dominant = np.where(anym, m.argmax(axis=0), len(self.math_cols))
+            for i, c in enumerate(np.bincount(dominant, minlength=len(fams)).tolist()):
+                if c:
+                    self.math_dominant[fams[i]] = self.math_dominant.get(fams[i], 0) + c
+            dominant = (dominant, fams)
         if self.sample_k > 0:
             self._sample(col, labels, dominant, tokens)
 
     def _sample(self, col: dict[str, pa.Array], labels: dict[str, pa.Array], dominant, tokens) -> None:
         h = hash_ids(col["id"])
-        kinds = {k: labels[k] for k in ("round", "lang") if k in labels}
+        kinds: dict[str, tuple[np.ndarray, list[str]]] = {}
+        for k in ("round", "lang"):
+            if k in labels:
+                enc = labels[k].dictionary_encode()
+                kinds[k] = (enc.indices.to_numpy(zero_copy_only=False), enc.dictionary.to_pylist())
         if dominant is not None:
-            kinds["math"] = pa.array(dominant.astype(str).tolist(), pa.string())
-        for kind, lab in kinds.items():
-            enc = lab.dictionary_encode()
-            idx = enc.indices.to_numpy(zero_copy_only=False)
-            buckets = enc.dictionary.to_pylist()
+            kinds["math"] = dominant
+        for kind, (idx, buckets) in kinds.items():
             sampler = self._samplers.setdefault(kind, BottomK(self.sample_k))
-            thr = sampler.thresholds(buckets)[idx]
-            # the k smallest hashes per bucket in this batch, below the bucket's current threshold:
-            # at most k * buckets rows reach the Python loop, however large the batch
-            order = np.lexsort((h, idx))
-            si = idx[order]
+            # only rows below their bucket's current threshold can enter; after the first batches
+            # that is a handful, so the sort below is over candidates, not the batch
+            cand = np.nonzero(h < sampler.thresholds(buckets)[idx])[0]
+            if not len(cand):
+                continue
+            ci, ch = idx[cand], h[cand]
+            order = np.lexsort((ch, ci))
+            si = ci[order]
             starts = np.r_[0, np.nonzero(np.diff(si))[0] + 1]
             rank = np.arange(len(si)) - np.repeat(starts, np.diff(np.r_[starts, len(si)]))
-            pick = order[(rank < sampler.k) & (h[order] < thr[order])]
+            # the k smallest per bucket: at most k * buckets rows reach the Python loop
+            pick = cand[order[rank < sampler.k]]
             for i in pick.tolist():
                 text = col["text"][i].as_py() if "text" in col else None
                 sampler.offer(
@@ -217,7 +244,7 @@ class ShardProfiler:
             "bytes": self.bytes if has_text else None,
             "empty_text": self.empty_text if has_text else None,
             "columns": sorted(self.columns),
-            "groups": self.groups,
+            "groups": {k: g.to_dict() for k, g in self.groups.items()},
             "math": self.math if self.math_cols else None,
             "math_any": self.math_any if self.math_cols else None,
             "math_dominant": self.math_dominant if self.math_cols else None,
