@@ -64,8 +64,10 @@ bench: install
 	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python -m benchmarks $(ARGS)
 
+# Writes $(RUN)/stats/report.html (self-contained) and prints where it is.
 stats: install
-	$(BIN)/mathmine corpus stats $(RUN) --format html $(ARGS)
+	$(BIN)/mathmine corpus stats $(RUN) --format html --out $(RUN)/stats/report.html $(ARGS)
+	@echo "stats report: file://$(abspath $(RUN))/stats/report.html"
 
 clean:
 	rm -rf runs .pytest_cache

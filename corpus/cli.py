@@ -26,6 +26,9 @@ CORPUS_COMMANDS = {
     "decontaminate": "corpus.decontam.cli:decontaminate_cli",
     "extract": "corpus.extract.cli:extract_cli",
     "run": "corpus.run:run_cli",
+    "stats": "corpus.stats.cli:stats_cli",
+    "compare": "corpus.stats.cli:compare_cli",
+    "validate": "corpus.stats.cli:validate_cli",
 }
 
 
