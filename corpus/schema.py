@@ -22,7 +22,7 @@ DOCUMENT_FIELDS: list[pa.Field] = [
     pa.field("warc_path", pa.string(), metadata={"doc": "WARC file the page was read from"}),
     pa.field("warc_offset", pa.int64(), metadata={"doc": "byte offset of the record in the (compressed) WARC file"}),
     pa.field("warc_length", pa.int64(), metadata={"doc": "byte length of the (compressed) record"}),
-    pa.field("fetch_time", pa.timestamp("s", tz="UTC"), metadata={"doc": "WARC-Date of the capture"}),
+    pa.field("fetch_time", pa.timestamp("ms", tz="UTC"), metadata={"doc": "WARC-Date of the capture (ms: Parquet has no seconds unit)"}),
     pa.field("html_bytes", pa.int64(), metadata={"doc": "size of the HTTP payload"}),
     *[
         pa.field(f"math_{f}", pa.int32(), metadata={"doc": f"count of {f} markup found"})
