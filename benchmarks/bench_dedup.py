@@ -181,8 +181,12 @@ def signatures(texts: list[str], pairs, num_perm: int, ngram: int) -> dict:
         "ours kperm/datasketch end to end": round(
             best["ours (numpy, kperm) end to end"] / best["datasketch MinHash end to end"], 2
         ),
-        "ours kperm/rensa end to end": round(best["ours (numpy, kperm) end to end"] / best["rensa RMinHash end to end"], 2),
-        "ours/datasketch hashing only": round(best["ours: hashing only (oph)"] / best["datasketch: hashing only"], 2),
+        "ours kperm/rensa end to end": round(
+            best["ours (numpy, kperm) end to end"] / best["rensa RMinHash end to end"], 2
+        ),
+        "ours/datasketch hashing only": round(
+            best["ours: hashing only (oph)"] / best["datasketch: hashing only"], 2
+        ),
         "ours/rensa hashing only": round(best["ours: hashing only (oph)"] / best["rensa: hashing only"], 2),
     }
     # Accuracy of the Jaccard estimate against the exact Jaccard of the planted pairs.
@@ -210,14 +214,22 @@ def signatures(texts: list[str], pairs, num_perm: int, ngram: int) -> dict:
             "other_cpu_percent_median": float(np.median(other))}  # fmt: skip
 
 
-_CHILD = r"""
-import json, resource, sys, time
+_STAGE = r"""
+import json, sys, time
 from corpus.dedup.stage import DedupConfig, run_dedup
 from corpus.executors import LocalExecutor
 t = time.perf_counter()
 stats = run_dedup(sys.argv[1], sys.argv[2], DedupConfig(num_partitions=8), LocalExecutor(1))
-print(json.dumps({"seconds": time.perf_counter() - t, "max_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-                  "kept": stats["kept"], "dropped": stats["dropped"]}))
+print(json.dumps({"seconds": time.perf_counter() - t, "kept": stats["kept"], "dropped": stats["dropped"]}))
+"""
+# Linux carries ru_maxrss across fork+exec, so a stage started straight from this (large) process
+# would report this process's size. A small launcher runs it and reads RUSAGE_CHILDREN instead.
+_LAUNCHER = r"""
+import json, resource, subprocess, sys
+out = subprocess.run([sys.executable, "-c", sys.argv[1], *sys.argv[2:]], capture_output=True, text=True, check=True)
+res = json.loads(out.stdout.strip().splitlines()[-1])
+res["max_rss_kb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps(res))
 """
 
 
@@ -245,10 +257,12 @@ def memory(base_docs: int, words: int = 300, shard_docs: int = 5000) -> list[dic
                 text_bytes += sum(len(t) for t in texts)
                 ids = [f"s{scale}-{written + i}" for i in range(k)]
                 urls = [f"https://ex{(written + i) % 997}.com/p/{(written + i) // 3}" for i in range(k)]
-                shards.write_table(pa.table({"id": ids, "text": texts, "url": urls}), str(d / shards.shard_name(s)))
+                shards.write_table(
+                    pa.table({"id": ids, "text": texts, "url": urls}), str(d / shards.shard_name(s))
+                )
                 written, s = written + k, s + 1
             env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}
-            out = subprocess.run([sys.executable, "-c", _CHILD, str(d), str(Path(tmp) / f"out{scale}")],
+            out = subprocess.run([sys.executable, "-c", _LAUNCHER, _STAGE, str(d), str(Path(tmp) / f"out{scale}")],
                                  capture_output=True, text=True, env=env, check=True)  # fmt: skip
             res = json.loads(out.stdout.strip().splitlines()[-1])
             rows.append({"scale": f"{scale}x", "docs": n, "text MB": round(text_bytes / 2**20, 1),

@@ -65,12 +65,39 @@ def _codepoints(arr: pa.StringArray) -> tuple[np.ndarray, np.ndarray]:
     return cp, np.searchsorted(lead, offsets)
 
 
+# Characters per numpy pass: the word pass needs ~50 bytes per character, so this bounds it to ~50 MB.
+MAX_CHARS = 1 << 20
+
+
+def _slices(arr: pa.StringArray, budget: int) -> list[tuple[int, int]]:
+    """Consecutive [lo, hi) ranges of `arr` with at most `budget` bytes each (or one long text)."""
+    off = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset : arr.offset + len(arr) + 1].astype(
+        np.int64
+    )
+    out, lo = [], 0
+    while lo < len(arr):
+        hi = int(np.searchsorted(off, off[lo] + budget, side="right")) - 1
+        hi = max(hi, lo + 1)
+        out.append((lo, hi))
+        lo = hi
+    return out
+
+
 def word_hashes(texts: pa.Array | pa.ChunkedArray | list[str | None]) -> tuple[np.ndarray, np.ndarray]:
     """(64-bit hash of every word of every text, uint64; word count per text, int64).
 
     Words are the runs of alphanumeric characters after `normalize_for_shingles`; each is hashed as a
-    polynomial in its lower-cased code points (mod 2^64), finalised by splitmix64 with its length."""
+    polynomial in its lower-cased code points (mod 2^64), finalised by splitmix64 with its length.
+    Large batches are cut into slices of about `MAX_CHARS` so memory stays flat."""
     arr = nfkc_arrow(texts)
+    parts = _slices(arr, MAX_CHARS)
+    if len(parts) > 1:
+        res = [_word_hashes(arr.slice(lo, hi - lo)) for lo, hi in parts]
+        return np.concatenate([h for h, _ in res]), np.concatenate([c for _, c in res])
+    return _word_hashes(arr)
+
+
+def _word_hashes(arr: pa.StringArray) -> tuple[np.ndarray, np.ndarray]:
     n_docs = len(arr)
     cp, doc_off = _codepoints(arr)
     if cp.size == 0:
