@@ -78,11 +78,32 @@ def test_signature_estimates_jaccard_and_chunking_is_invisible():
         texts.append(" ".join(w))
         exact.append(jaccard(shingle_set(texts[0]), shingle_set(texts[-1])))
     hashes, offs = shingle_hashes(texts, 5)
-    sig = MinHasher(256, seed=3).signatures(hashes, offs)
-    est = estimate_jaccard(sig[:1], sig)
-    assert np.abs(est - np.array(exact)).max() < 0.1
-    assert np.array_equal(sig, MinHasher(256, seed=3, chunk=97).signatures(hashes, offs))
-    assert (MinHasher(8).signatures(*shingle_hashes([""], 5)) == 0xFFFFFFFF).all()
+    for method in ("oph", "kperm"):
+        sig = MinHasher(256, seed=3, method=method).signatures(hashes, offs)
+        est = estimate_jaccard(sig[:1], sig)
+        assert np.abs(est - np.array(exact)).max() < 0.1, method
+        assert (MinHasher(8, method=method).signatures(*shingle_hashes([""], 5)) == 0xFFFFFFFF).all()
+        # a one-shingle document fills every bin (densification) with a real value
+        one = MinHasher(64, method=method).signatures(*shingle_hashes(["just two"], 5))
+        assert (one != 0xFFFFFFFF).all()
+    kp = MinHasher(256, seed=3, method="kperm")
+    assert np.array_equal(
+        kp.signatures(hashes, offs), MinHasher(256, seed=3, chunk=97, method="kperm").signatures(hashes, offs)
+    )
+
+
+def test_word_pass_slicing_is_invisible(monkeypatch, shared_data):
+    import corpus.dedup.shingles as sh
+
+    texts = [
+        json.loads(line)["text"] for line in (shared_data / "web_text_dclm" / "agreement_data.jsonl").open()
+    ][:80]
+    whole = shingle_hashes(texts, 5)
+    monkeypatch.setattr(sh, "MAX_CHARS", 3000)
+    sliced = shingle_hashes(texts, 5)
+    assert all(np.array_equal(x, y) for x, y in zip(whole, sliced))
+    for i in range(0, 80, 7):  # and the batch path agrees with the reference shingle sets on real text
+        assert len(set(whole[0][whole[1][i] : whole[1][i + 1]].tolist())) == len(shingle_set(texts[i], 5))
 
 
 def test_union_find_matches_bfs():
