@@ -14,6 +14,7 @@ Run: `python -m benchmarks dedup` (env BENCH_DEDUP_PAIRS, BENCH_DEDUP_DOCS to re
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import random
@@ -233,15 +234,17 @@ print(json.dumps(res))
 """
 
 
-def memory(base_docs: int, words: int = 300, shard_docs: int = 5000) -> list[dict]:
-    """Peak RSS of the stage (one process, inline executor) at 1x and 10x a generated corpus."""
+def memory(base_docs: int, words: int = 300) -> list[dict]:
+    """Peak RSS of the stage (one process, inline executor) at 1x and 10x a generated corpus: 1x is one
+    shard of `base_docs` documents, 10x is ten such shards (shards are how a corpus grows)."""
+    shard_docs = base_docs
     import pyarrow as pa
 
     from corpus import shards
 
     rng = random.Random(0)
     vocab = [f"w{i}" for i in range(50000)]
-    weights = [1 / (i + 1) for i in range(len(vocab))]
+    cum = list(itertools.accumulate(1 / (i + 1) for i in range(len(vocab))))  # Zipf-like word frequencies
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for scale in (1, 10):
@@ -250,7 +253,7 @@ def memory(base_docs: int, words: int = 300, shard_docs: int = 5000) -> list[dic
             written, text_bytes, s = 0, 0, 0
             while written < n:
                 k = min(shard_docs, n - written)
-                texts = [" ".join(rng.choices(vocab, weights, k=words)) for _ in range(k)]
+                texts = [" ".join(rng.choices(vocab, cum_weights=cum, k=words)) for _ in range(k)]
                 dup = rng.sample(range(k), k // 20)  # 5% exact copies of a neighbour
                 for i in dup:
                     texts[i] = texts[(i + 1) % k]

@@ -291,3 +291,30 @@ def test_planted_pairs_quality_against_exact_jaccard(tmp_path, shared_data):
     ds = np.array([f"b{k}" in lsh.query(mh[f"a{k}"]) for k in range(len(pairs))])
     # ours must not do worse than the reference on the high-similarity pairs
     assert det[high].mean() >= ds[high].mean()
+
+
+def test_cli(tmp_path):
+    from click.testing import CliRunner
+
+    from corpus.cli import main
+
+    in_dir = _write(tmp_path, _corpus(), n_shards=2)
+    res = CliRunner().invoke(
+        main, ["corpus", "dedup", in_dir, "--out", str(tmp_path / "out"), "--workers", "1", "--kinds", "url,exact",
+               "--set", "num_partitions=3"],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    stats = json.loads(res.output[res.output.index("{") :])
+    assert stats["dropped"] == {"exact_duplicate": 5, "url_duplicate": 5}
+    assert stats["config"]["kinds"] == ["url", "exact"] and stats["config"]["num_partitions"] == 3
+
+
+@pytest.mark.slow
+def test_ray_executor_gives_the_same_output(tmp_path):
+    pytest.importorskip("ray")
+    from corpus.executors import RayExecutor
+
+    in_dir = _write(tmp_path, _corpus(), n_shards=3)
+    run_dedup(in_dir, str(tmp_path / "local"), DedupConfig(num_partitions=4), LocalExecutor(1))
+    run_dedup(in_dir, str(tmp_path / "ray"), DedupConfig(num_partitions=4), RayExecutor())
+    assert _snapshot(tmp_path / "local") == _snapshot(tmp_path / "ray")
