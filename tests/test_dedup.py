@@ -78,11 +78,32 @@ def test_signature_estimates_jaccard_and_chunking_is_invisible():
         texts.append(" ".join(w))
         exact.append(jaccard(shingle_set(texts[0]), shingle_set(texts[-1])))
     hashes, offs = shingle_hashes(texts, 5)
-    sig = MinHasher(256, seed=3).signatures(hashes, offs)
-    est = estimate_jaccard(sig[:1], sig)
-    assert np.abs(est - np.array(exact)).max() < 0.1
-    assert np.array_equal(sig, MinHasher(256, seed=3, chunk=97).signatures(hashes, offs))
-    assert (MinHasher(8).signatures(*shingle_hashes([""], 5)) == 0xFFFFFFFF).all()
+    for method in ("oph", "kperm"):
+        sig = MinHasher(256, seed=3, method=method).signatures(hashes, offs)
+        est = estimate_jaccard(sig[:1], sig)
+        assert np.abs(est - np.array(exact)).max() < 0.1, method
+        assert (MinHasher(8, method=method).signatures(*shingle_hashes([""], 5)) == 0xFFFFFFFF).all()
+        # a one-shingle document fills every bin (densification) with a real value
+        one = MinHasher(64, method=method).signatures(*shingle_hashes(["just two"], 5))
+        assert (one != 0xFFFFFFFF).all()
+    kp = MinHasher(256, seed=3, method="kperm")
+    assert np.array_equal(
+        kp.signatures(hashes, offs), MinHasher(256, seed=3, chunk=97, method="kperm").signatures(hashes, offs)
+    )
+
+
+def test_word_pass_slicing_is_invisible(monkeypatch, shared_data):
+    import corpus.dedup.shingles as sh
+
+    texts = [
+        json.loads(line)["text"] for line in (shared_data / "web_text_dclm" / "agreement_data.jsonl").open()
+    ][:80]
+    whole = shingle_hashes(texts, 5)
+    monkeypatch.setattr(sh, "MAX_CHARS", 3000)
+    sliced = shingle_hashes(texts, 5)
+    assert all(np.array_equal(x, y) for x, y in zip(whole, sliced))
+    for i in range(0, 80, 7):  # and the batch path agrees with the reference shingle sets on real text
+        assert len(set(whole[0][whole[1][i] : whole[1][i + 1]].tolist())) == len(shingle_set(texts[i], 5))
 
 
 def test_union_find_matches_bfs():
@@ -270,3 +291,30 @@ def test_planted_pairs_quality_against_exact_jaccard(tmp_path, shared_data):
     ds = np.array([f"b{k}" in lsh.query(mh[f"a{k}"]) for k in range(len(pairs))])
     # ours must not do worse than the reference on the high-similarity pairs
     assert det[high].mean() >= ds[high].mean()
+
+
+def test_cli(tmp_path):
+    from click.testing import CliRunner
+
+    from corpus.cli import main
+
+    in_dir = _write(tmp_path, _corpus(), n_shards=2)
+    res = CliRunner().invoke(
+        main, ["corpus", "dedup", in_dir, "--out", str(tmp_path / "out"), "--workers", "1", "--kinds", "url,exact",
+               "--set", "num_partitions=3"],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    stats = json.loads(res.output[res.output.index("{") :])
+    assert stats["dropped"] == {"exact_duplicate": 5, "url_duplicate": 5}
+    assert stats["config"]["kinds"] == ["url", "exact"] and stats["config"]["num_partitions"] == 3
+
+
+@pytest.mark.slow
+def test_ray_executor_gives_the_same_output(tmp_path):
+    pytest.importorskip("ray")
+    from corpus.executors import RayExecutor
+
+    in_dir = _write(tmp_path, _corpus(), n_shards=3)
+    run_dedup(in_dir, str(tmp_path / "local"), DedupConfig(num_partitions=4), LocalExecutor(1))
+    run_dedup(in_dir, str(tmp_path / "ray"), DedupConfig(num_partitions=4), RayExecutor())
+    assert _snapshot(tmp_path / "local") == _snapshot(tmp_path / "ray")

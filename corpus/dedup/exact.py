@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 import xxhash
 
-from corpus.dedup.normalize import exact_normalized_arrow
+from corpus.dedup.normalize import normalize_for_exact
 from corpus.dedup.urls import normalize_url
 
 _MASK = (1 << 64) - 1
@@ -33,8 +33,8 @@ def key128(values: list[bytes | str | None]) -> tuple[np.ndarray, np.ndarray, np
 
 def text_keys(texts: pa.Array | list[str | None]) -> tuple[np.ndarray, np.ndarray]:
     """(hi, lo) key of each text after exact normalisation (NFKC, whitespace collapsed)."""
-    norm = exact_normalized_arrow(texts).cast(pa.binary()).to_pylist()
-    hi, lo, _ = key128(norm)
+    values = texts.to_pylist() if isinstance(texts, (pa.Array, pa.ChunkedArray)) else texts
+    hi, lo, _ = key128([normalize_for_exact(t) for t in values])
     return hi, lo
 
 

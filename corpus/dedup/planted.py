@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from corpus.dedup.normalize import normalize_for_shingles
 from corpus.dedup.shingles import jaccard, shingle_set
 
 
@@ -43,7 +44,13 @@ def planted_pairs(
     used once as is; when more pairs are asked for than there are texts, further bases are random
     re-orderings of a text's words, which share almost no n-grams with any other base."""
     rng = random.Random(seed)
-    bases = [t.split() for t in texts if len(t.split()) >= min_words]
+    seen: set[str] = set()
+    bases = []
+    for t in texts:  # each distinct text once: repeated bases would tie pairs together
+        key = normalize_for_shingles(t)
+        if key not in seen and len(t.split()) >= min_words:
+            seen.add(key)
+            bases.append(t.split())
     if not bases:
         raise ValueError(f"no text has {min_words} words or more")
     pool = [w for b in bases for w in b]
@@ -64,9 +71,9 @@ def planted_pairs(
 @dataclass
 class PlantedResult:
     detected: list[bool]
-    """Per pair: one of its two documents was removed in favour of the other."""
+    """Per pair: its two documents ended in the same duplicate cluster (one of them removed)."""
     wrong_removals: int
-    """Documents removed in favour of a document other than their pair (false positives)."""
+    """Documents removed into a cluster whose kept document is not from their own pair."""
 
 
 def dedup_planted(
@@ -89,13 +96,15 @@ def dedup_planted(
         shards.write_table(table.slice(s * per, per), shards.join(work_dir, "in", shards.shard_name(s)))
     run_dedup(shards.join(work_dir, "in"), shards.join(work_dir, "out"), cfg, executor)
     files = shards.list_shards(shards.join(work_dir, "out", "dropped"))
-    detected = [False] * len(pairs)
+    cluster: dict[str, int] = {}
     wrong = 0
     for f in files:
-        t = shards.read_table(f, columns=["id", "kept_id"])
-        for doc, kept in zip(t.column("id").to_pylist(), t.column("kept_id").to_pylist()):
-            if doc[1:] == kept[1:]:
-                detected[int(doc[1:])] = True
-            else:
-                wrong += 1
+        t = shards.read_table(f, columns=["id", "kept_id", "dup_cluster"])
+        for doc, kept, c in zip(*(t.column(n).to_pylist() for n in ("id", "kept_id", "dup_cluster"))):
+            cluster[doc] = cluster[kept] = c
+            wrong += doc[1:] != kept[1:]
+    detected = [
+        cluster.get(f"a{k:06d}") is not None and cluster.get(f"a{k:06d}") == cluster.get(f"b{k:06d}")
+        for k in range(len(pairs))
+    ]
     return PlantedResult(detected, wrong)

@@ -53,7 +53,10 @@ class DedupConfig:
     ngram: int = 5
     """Words per shingle (word n-grams of the normalised text)."""
     num_perm: int = 120
-    """MinHash signature length (number of hash functions); at least bands * rows."""
+    """MinHash signature length (bins for oph, hash functions for kperm); at least bands * rows."""
+    minhash: str = "oph"
+    """Signature method: "oph" (one-permutation hashing + optimal densification, O(1) per shingle) or
+    "kperm" (K universal hash functions, O(K) per shingle); equally accurate, see docs/dedup.md."""
     bands: int = 20
     """LSH bands: more bands, higher recall at lower similarity."""
     rows: int = 6
@@ -74,6 +77,8 @@ class DedupConfig:
             raise ValueError(f"unknown dedup kind(s) {bad}; choose from {list(KINDS)}")
         if self.bands * self.rows > self.num_perm:
             raise ValueError(f"bands*rows ({self.bands * self.rows}) must be <= num_perm ({self.num_perm})")
+        if self.minhash not in ("oph", "kperm"):
+            raise ValueError(f"minhash must be oph or kperm, got {self.minhash!r}")
         if self.ngram < 1 or self.num_partitions < 1 or self.batch_size < 1:
             raise ValueError("ngram, num_partitions and batch_size must be >= 1")
 
@@ -112,7 +117,7 @@ def sketch_shard(shard: str, index: int, work: str, cfg: DedupConfig) -> dict[st
     if missing:
         raise ValueError(f"{shard}: dedup needs columns id and text; missing {sorted(missing)}")
     cols = [c for c in ("id", "text", "url", "fetch_time", "score") if c in schema.names]
-    hasher = MinHasher(cfg.num_perm, cfg.seed) if "near" in cfg.kinds else None
+    hasher = MinHasher(cfg.num_perm, cfg.seed, method=cfg.minhash) if "near" in cfg.kinds else None
     base = np.uint64(index) << np.uint64(32)
     meta, sigs, bands, urls, texts = [], [], [], [], []
     stats = {"records_in": 0, "url_invalid": 0, "no_shingles": 0}
