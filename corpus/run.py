@@ -9,7 +9,6 @@ stage from round 4's selection. The resolved recipe is saved as RUN/recipe.yaml.
 
 from __future__ import annotations
 
-import glob
 import logging
 import time
 from pathlib import Path
@@ -26,25 +25,6 @@ from corpus.rounds import run_rounds
 from corpus.schema import MATH_FAMILIES, conform
 
 log = logging.getLogger(__name__)
-
-
-def expand_inputs(patterns: list[str]) -> list[str]:
-    """Local globs expanded and sorted; remote URLs (s3://, https://) passed through as given."""
-    out: list[str] = []
-    for p in patterns:
-        if "://" in p and not p.startswith("file://"):
-            fs, path = shards.url_to_fs(p)
-            out.extend(
-                sorted(f"{p.split('://', 1)[0]}://{x}" for x in fs.glob(path))
-                if any(c in p for c in "*?[")
-                else [p]
-            )
-        else:
-            found = sorted(glob.glob(p))
-            if not found:
-                raise FileNotFoundError(f"input {p} matches no file")
-            out.extend(found)
-    return out
 
 
 # ------------------------------------------------------------------------------------------ final
@@ -259,7 +239,7 @@ def run_corpus(
         if not shards.stage_complete(ingest_dir):
             from corpus.ingest import run_ingest
 
-            st = run_ingest(expand_inputs(recipe.inputs), ingest_dir, recipe.ingest, ex)
+            st = run_ingest(recipe.inputs, ingest_dir, recipe.ingest, ex)
             shards.mark_done(ingest_dir, "_stage", _small(st))
         return shards.read_done(ingest_dir, "_stage")
 
@@ -361,4 +341,4 @@ def run_cli(
     click.echo(f"final corpus: {shards.join(run_dir, 'final')} (dataset card: README.md)")
 
 
-__all__ = ["run_corpus", "run_cli", "reextract_shard", "run_final", "expand_inputs", "to_dict"]
+__all__ = ["run_corpus", "run_cli", "reextract_shard", "run_final", "to_dict"]
