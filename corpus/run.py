@@ -246,8 +246,9 @@ def run_corpus(
             if not shards.stage_complete(sd):
                 from corpus.sample.generate import generate_sample
 
-                generate_sample(sd, seed=recipe.sample.seed)
-                shards.mark_done(sd, "_stage", {"seed": recipe.sample.seed})
+                kw = {"n_pages": recipe.sample.pages} if recipe.sample.pages else {}
+                generate_sample(sd, seed=recipe.sample.seed, **kw)
+                shards.mark_done(sd, "_stage", {"seed": recipe.sample.seed, "pages": recipe.sample.pages})
             return shards.read_done(sd, "_stage")
 
         stage("sample", sample)
