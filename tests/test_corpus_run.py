@@ -140,6 +140,21 @@ def test_rounds_precision_high_and_recall_rises(reports):
     assert t[2]["precision"] >= 0.95
 
 
+def test_discovered_seed_pages_are_math(sample_run, truth):
+    """What discovery adds to the seed (pages under accepted paths, linked pages) is math: the specific
+    path is accepted (askanything.net/questions/math/, not /questions/) and links into rejected paths
+    (site navigation to the non-math rest of a mixed site) are not followed."""
+    run, _ = sample_run
+    urls = []
+    for k in (2, 3):
+        for p in (run / f"round-{k}" / "seed" / "additions").glob("part-*.parquet"):
+            urls += pq.read_table(p, columns=["url"]).column("url").to_pylist()
+    assert len(urls) >= 100
+    assert sum(truth[u]["is_math"] for u in urls) / len(urls) >= 0.95
+    plain = sum(truth[u]["math_style"] == "plain" for u in urls)
+    assert plain >= 50  # the style the seed lacks
+
+
 def test_report_markdown_shows_truth(sample_run):
     run, out = sample_run
     md = (run / "round-3" / "report.md").read_text()
