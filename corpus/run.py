@@ -296,6 +296,8 @@ def _small(stats: Any) -> dict[str, Any]:
 def summary_table(summary: dict[str, Any]) -> str:
     rows = [("stage", "pages in", "pages out", "tokens out", "seconds", "notes")]
     sec = summary.get("seconds", {})
+    if "sample" in sec:
+        rows.append(("sample", "", "", "", f"{sec['sample']:.1f}", "generated crawl (skipped if present)"))
     for name in ("ingest", "dedup"):
         s = summary.get(name) or {}
         rows.append(
