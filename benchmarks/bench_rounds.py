@@ -50,11 +50,12 @@ def main() -> None:
             rows.append(
                 {
                     "call": f"--rounds {k}",
+                    "new_round": k,
                     "wall_s": round(t.seconds, 1),
                     "sample_s": round(sec.get("sample", 0), 1),
                     "ingest_s": round(sec.get("ingest", 0), 1),
                     "dedup_s": round(sec.get("dedup", 0), 1),
-                    f"round_{k}_s": round(sec.get("rounds", 0), 1),
+                    "round_s": round(sec.get("rounds", 0), 1),
                     "final_s": round(sec.get("final", 0), 1),
                     "pool_pages": r["pool_pages"],
                     "selected": r["selected_pages"],
