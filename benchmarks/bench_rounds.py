@@ -72,27 +72,40 @@ def main() -> None:
         cfg: ClassifierConfig = load_config(CorpusRecipe, recipe).classifier
         clf = MathClassifier(shards.join(run, "round-3", "model", "classifier.bin"), cfg)
         clf.score(texts[:10])  # load the model outside the timing
-        with timed() as ours:
-            clf.score(texts)
         model = clf.model
-        with timed() as anchor:
+
+        def anchor_score() -> None:
             for text in texts:
                 model.predict([normalize(text, cfg.max_tokens)], k=2)
-        thr = [
-            {
-                "impl": "mathmine batched score",
-                "docs_per_s_per_core": round(len(texts) / ours.seconds),
-                "other_cpu_%": ours.other_cpu_after,
-            },
-            {
-                "impl": "anchor: fastText predict per doc",
-                "docs_per_s_per_core": round(len(texts) / anchor.seconds),
-                "other_cpu_%": anchor.other_cpu_after,
-            },
-        ]
+
+        # CPU seconds beside wall seconds: the box is shared, and one thread's CPU time is what a core
+        # gives; each measured twice, alternating, keeping the faster
+        wall = {"ours": [], "anchor": []}
+        cpu = {"ours": [], "anchor": []}
+        for _ in range(2):
+            for name, fn in (("ours", lambda: clf.score(texts)), ("anchor", anchor_score)):
+                c0 = time.process_time()
+                with timed() as t:
+                    fn()
+                cpu[name].append(time.process_time() - c0)
+                wall[name].append((t.seconds, t.other_cpu_after))
+        thr = []
+        for name, label in (
+            ("ours", "mathmine batched score"),
+            ("anchor", "anchor: fastText predict per doc"),
+        ):
+            w, other = min(wall[name])
+            thr.append(
+                {
+                    "impl": label,
+                    "docs_per_s_per_core (cpu)": round(len(texts) / min(cpu[name])),
+                    "docs_per_s (wall)": round(len(texts) / w),
+                    "other_cpu_%": other,
+                }
+            )
         print_table(thr, f"classifier scoring, {len(texts)} sample pool docs, 1 thread")
-        ratio = anchor.seconds / ours.seconds
-        print(f"speed-up of batched scoring over the anchor: {ratio:.2f}x")
+        ratio = min(cpu["anchor"]) / min(cpu["ours"])
+        print(f"speed-up of batched scoring over the anchor (CPU time): {ratio:.2f}x")
         write_result(
             "rounds",
             {
