@@ -27,6 +27,7 @@ class SampleConfig:
 
     generate: bool = False  # generate the deterministic sample crawl (WARC, seed, benchmarks, truth)
     seed: int = 0  # the generator's seed
+    pages: int | None = None  # regular site pages (None: the generator's default size, ~5,900)
 
 
 @dataclass

@@ -39,6 +39,10 @@ class DiscoveryConfig:
     max_depth: int = 2  # URL path prefixes considered: /a/ (depth 1) up to /a/b/ (depth 2)
     accept_min_rate: float = 0.3  # pre-fill rule: accept a path whose selection rate is at least this ...
     accept_min_pages: int = 20  # ... and that holds at least this many pool pages
+    specific_share: float = 0.9  # ... unless one pre-accepted sub-path holds this share of its selected
+    # pages: then the sub-path says where the math is (askanything.net/questions/math/, not /questions/);
+    # 0 disables
+    min_path_pages: int = 2  # prefixes holding fewer pool pages are left out of the annotation file
     follow_links: bool = True  # pages linked from pages under accepted paths also join the seed
     links_same_domain: bool = True  # ... but only links staying inside a math-related domain
 
@@ -118,13 +122,36 @@ def reduce_paths(paths: list[str]) -> pa.Table:
 
 
 def prefill(table: pa.Table, cfg: DiscoveryConfig) -> list[dict[str, Any]]:
-    """Annotation rows with `accept` set by the recipe's rule."""
-    rows = []
-    for r in table.to_pylist():
-        ok = r["rate"] >= cfg.accept_min_rate and r["pages"] >= cfg.accept_min_pages
-        rows.append(
+    """Annotation rows with `accept` set by the recipe's rule: rate and size, then specificity (a path
+    whose selected pages lie almost all under one accepted sub-path is left to that sub-path, so that
+    the other sub-paths of a mixed section do not join the seed)."""
+    rows = [r for r in table.to_pylist() if r["pages"] >= cfg.min_path_pages]
+    ok = {
+        (r["key"], r["path"]): r["rate"] >= cfg.accept_min_rate and r["pages"] >= cfg.accept_min_pages
+        for r in rows
+    }
+    if cfg.specific_share > 0:
+        by_key: dict[str, list[dict[str, Any]]] = {}
+        for r in rows:
+            by_key.setdefault(r["key"], []).append(r)
+        # deepest first, so that a chain /a/ > /a/b/ > /a/b/c/ resolves from the bottom
+        for r in sorted(rows, key=lambda r: -r["path"].count("/")):
+            if not ok[(r["key"], r["path"])] or not r["selected"]:
+                continue
+            for c in by_key[r["key"]]:
+                if (
+                    c["path"] != r["path"]
+                    and c["path"].startswith(r["path"])
+                    and ok[(c["key"], c["path"])]
+                    and c["selected"] >= cfg.specific_share * r["selected"]
+                ):
+                    ok[(r["key"], r["path"])] = False
+                    break
+    out = []
+    for r in rows:
+        out.append(
             {
-                "accept": "yes" if ok else "no",
+                "accept": "yes" if ok[(r["key"], r["path"])] else "no",
                 "domain": r["key"],
                 "path": r["path"],
                 "pages": r["pages"],
@@ -132,7 +159,7 @@ def prefill(table: pa.Table, cfg: DiscoveryConfig) -> list[dict[str, Any]]:
                 "rate": f"{r['rate']:.4f}",
             }
         )
-    return rows
+    return out
 
 
 def format_annotations(rows: list[dict[str, Any]], header: str) -> str:
@@ -145,9 +172,10 @@ def format_annotations(rows: list[dict[str, Any]], header: str) -> str:
     return buf.getvalue()
 
 
-def read_annotations(path: str) -> list[tuple[str, str]]:
-    """Accepted (domain, path) pairs of an annotation file as a reviewer left it. Lines starting with
-    # are comments; `accept` is yes/no (also y, true, 1, x); unknown values count as no."""
+def read_annotations(path: str, accepted: bool = True) -> list[tuple[str, str]]:
+    """Accepted (domain, path) pairs of an annotation file as a reviewer left it (with
+    `accepted=False`: the rejected ones). Lines starting with # are comments; `accept` is yes/no
+    (also y, true, 1, x); unknown values count as no."""
     fs, p = shards.url_to_fs(path)
     with fs.open(p, "r", encoding="utf-8") as f:
         lines = [ln for ln in f.read().splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
@@ -159,7 +187,8 @@ def read_annotations(path: str) -> list[tuple[str, str]]:
         raise ValueError(f"annotation file {path} lacks column(s) {', '.join(sorted(missing))}")
     out = []
     for row in reader:
-        if (row.get("accept") or "").strip().lower() in YES and row.get("domain") and row.get("path"):
+        is_yes = (row.get("accept") or "").strip().lower() in YES
+        if is_yes == accepted and row.get("domain") and row.get("path"):
             path_ = row["path"].strip()
             if not path_.startswith("/"):
                 path_ = "/" + path_
@@ -236,25 +265,39 @@ def _host_in(host: str, keys: set[str]) -> bool:
 
 
 def collect_linked(
-    pool_shard: str, under_path: str, links_paths: list[str], out_path: str, selected_paths: list[str]
+    pool_shard: str,
+    under_path: str,
+    links_paths: list[str],
+    out_path: str,
+    selected_paths: list[str],
+    rejected: list[list[str]] | None = None,
+    key: str = "domain",
 ) -> dict[str, int]:
     """Stage: this shard's seed additions = pages under accepted paths (from the previous pass) plus
-    pages linked from them, none selected so far, each once."""
+    pages linked from them, none selected so far, each once. A linked page under a path the
+    annotation file rejects stays out: the reviewer (or the rule) said that path is not math, and
+    site-wide navigation ("popular posts") links math sections to everything else on the site."""
     under_t = shards.read_table(under_path)
     links: set[str] = set()
     for p in links_paths:
         links.update(shards.read_table(p).column("url").to_pylist())
     linked = under_t.slice(0, 0)
+    n_rejected = 0
     if links:
         selected = _selected_ids(selected_paths)
         have = set(under_t.column("id").to_pylist())
-        t = shards.read_table(pool_shard, columns=["id", "url", "text"])
-        keep = [
-            i
-            for i, (doc_id, url) in enumerate(zip(t.column("id").to_pylist(), t.column("url").to_pylist()))
-            if normalise_link(url) in links and doc_id not in selected and doc_id not in have
-        ]
-        linked = t.take(pa.array(keep, pa.int64()))
+        is_rejected = _matcher(rejected or [])
+        t = shards.read_table(pool_shard, columns=["id", "url", key, "text"])
+        keep = []
+        for i, (doc_id, url, k) in enumerate(
+            zip(t.column("id").to_pylist(), t.column("url").to_pylist(), t.column(key).to_pylist())
+        ):
+            if normalise_link(url) in links and doc_id not in selected and doc_id not in have:
+                if is_rejected(k, url):
+                    n_rejected += 1
+                else:
+                    keep.append(i)
+        linked = t.select(["id", "url", "text"]).take(pa.array(keep, pa.int64()))
     out = pa.concat_tables([under_t, linked])
     shards.write_table(out, out_path)
     return {
@@ -262,4 +305,5 @@ def collect_linked(
         "kept": out.num_rows,
         "under_paths": under_t.num_rows,
         "linked": linked.num_rows,
+        "linked_under_rejected_paths": n_rejected,
     }

@@ -111,7 +111,9 @@ def build_seed(k: int, pool: list[str], run_dir: str, cfg: LoopConfig, ex: Execu
         prev = round_dir(run_dir, k - 1)
         ann = shards.join(prev, "discovery", "paths.tsv")
         accepted = [list(a) for a in disc.read_annotations(ann)] if shards.exists(ann) else []
+        rejected = [list(a) for a in disc.read_annotations(ann, accepted=False)] if shards.exists(ann) else []
         math_keys = _math_keys(prev)
+
         def selected_upto(name: str) -> list[str]:
             return [shards.join(round_dir(run_dir, j), "selected", name) for j in range(1, k)]
 
@@ -150,6 +152,8 @@ def build_seed(k: int, pool: list[str], run_dir: str, cfg: LoopConfig, ex: Execu
                         links_paths=links if cfg.discovery.follow_links else [],
                         out_path=shards.join(rd, "seed", "additions", _name(p)),
                         selected_paths=selected_upto(_name(p)),
+                        rejected=rejected,
+                        key=cfg.discovery.key,
                     ),
                 )
                 for p in pool

@@ -226,8 +226,9 @@ def run_corpus(
             if not shards.stage_complete(sd):
                 from corpus.sample.generate import generate_sample
 
-                generate_sample(sd, seed=recipe.sample.seed)
-                shards.mark_done(sd, "_stage", {"seed": recipe.sample.seed})
+                kw = {"n_pages": recipe.sample.pages} if recipe.sample.pages else {}
+                generate_sample(sd, seed=recipe.sample.seed, **kw)
+                shards.mark_done(sd, "_stage", {"seed": recipe.sample.seed, "pages": recipe.sample.pages})
             return shards.read_done(sd, "_stage")
 
         stage("sample", sample)
@@ -275,6 +276,8 @@ def _small(stats: Any) -> dict[str, Any]:
 def summary_table(summary: dict[str, Any]) -> str:
     rows = [("stage", "pages in", "pages out", "tokens out", "seconds", "notes")]
     sec = summary.get("seconds", {})
+    if "sample" in sec:
+        rows.append(("sample", "", "", "", f"{sec['sample']:.1f}", "generated crawl (skipped if present)"))
     for name in ("ingest", "dedup"):
         s = summary.get(name) or {}
         rows.append(

@@ -386,7 +386,25 @@ _SITES = [
     ),
 ]
 
-DEFAULT_PAGES = sum(s.n_other + s.n_latex + s.n_plain for s in _SITES)
+# Real Common Crawl is mostly not math, which is why DeepSeekMath can draw its classifier's negatives at
+# random from the pool. The counts above are base sizes: non-math sites publish NONMATH_FACTOR times as many
+# pages and pure math sites MATH_SITE_FACTOR times as many, so math is about a tenth of the pool and random
+# pool negatives are mostly non-math. Mixed sites keep their counts (their math section must stay above
+# discovery's 10% domain rate).
+NONMATH_FACTOR = 5
+MATH_SITE_FACTOR = 0.4
+
+
+def _counts(s: Site) -> tuple[int, int, int]:
+    """(other, latex, plain) pages of a site at the default size."""
+    if s.kind == "nonmath":
+        return s.n_other * NONMATH_FACTOR, s.n_latex, s.n_plain
+    if s.kind == "math":
+        return s.n_other, round(s.n_latex * MATH_SITE_FACTOR), round(s.n_plain * MATH_SITE_FACTOR)
+    return s.n_other, s.n_latex, s.n_plain
+
+
+DEFAULT_PAGES = sum(sum(_counts(s)) for s in _SITES)
 
 
 def plan_sites(scale: float = 1.0) -> list[Site]:
@@ -405,12 +423,13 @@ def plan_sites(scale: float = 1.0) -> list[Site]:
             if s.kind == "math"
             else (*s.topics, s.math_path.strip("/").split("/")[-1])
         )
+        n_other, n_latex, n_plain = _counts(s)
         out.append(
             replace(
                 s,
-                n_other=sc(s.n_other),
-                n_latex=sc(s.n_latex),
-                n_plain=sc(s.n_plain),
+                n_other=sc(n_other),
+                n_latex=sc(n_latex),
+                n_plain=sc(n_plain),
                 sections=tuple(sections),
             )
         )
