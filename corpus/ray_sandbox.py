@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 PORT = 6380
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def sandbox_script(command: list[str], workers: int, cpus_per_worker: int = 1) -> str:
@@ -28,6 +29,9 @@ def sandbox_script(command: list[str], workers: int, cpus_per_worker: int = 1) -
         "set -u",
         "ip link set lo up",
         "export RAY_USAGE_STATS_ENABLED=0 RAY_ADDRESS=127.0.0.1:%d" % PORT,
+        # Ray workers inherit the environment of `ray start`, not the driver's: put this checkout
+        # first on their path so they run the same stage code as the driver.
+        f"export PYTHONPATH={shlex.quote(str(REPO_ROOT))}${{PYTHONPATH:+:$PYTHONPATH}}",
         f"{ray} start --head --node-ip-address=127.0.0.1 --port={PORT} --num-cpus=0 "
         "--include-dashboard=false --disable-usage-stats >/tmp/ray-sandbox-head.log 2>&1 "
         "|| { cat /tmp/ray-sandbox-head.log; exit 97; }",

@@ -34,13 +34,15 @@ def expand_inputs(patterns: list[str]) -> list[str]:
     for p in patterns:
         if "://" in p and not p.startswith("file://"):
             fs, path = shards.url_to_fs(p)
-            out.extend(
-                sorted(f"{p.split('://', 1)[0]}://{x}" for x in fs.glob(path))
-                if any(c in p for c in "*?[")
-                else [p]
-            )
+            if any(c in p for c in "*?["):
+                found = sorted(f"{p.split('://', 1)[0]}://{x}" for x in fs.glob(path))
+                if not found:
+                    raise FileNotFoundError(f"input {p} matches no file")
+                out.extend(found)
+            else:
+                out.append(p)
         else:
-            found = sorted(glob.glob(p))
+            found = sorted(glob.glob(p.removeprefix("file://")))
             if not found:
                 raise FileNotFoundError(f"input {p} matches no file")
             out.extend(found)
@@ -224,11 +226,20 @@ def run_corpus(
 ) -> dict[str, Any]:
     """Run (or resume) every stage; return a summary of each."""
     recipe = load_config(CorpusRecipe, recipe_path, list(overrides))
-    substitute(recipe, {"run": str(run_dir)})
+    # file:///x and /x are the same directory; the plain path keeps local-only helpers (the sample
+    # generator, seed files) working. Other URLs (s3://...) stay URLs throughout.
+    run_dir = str(run_dir).removeprefix("file://")
+    substitute(recipe, {"run": run_dir})
     n_rounds = rounds or recipe.rounds.count
     recipe.rounds.count = n_rounds
-    Path(run_dir).mkdir(parents=True, exist_ok=True) if "://" not in run_dir else None
-    save_config(recipe, Path(run_dir) / "recipe.yaml") if "://" not in run_dir else None
+    if "://" in run_dir:
+        import yaml
+
+        text = yaml.safe_dump(to_dict(recipe), sort_keys=False, allow_unicode=True).encode()
+        shards._atomic_write(shards.join(run_dir, "recipe.yaml"), lambda f: f.write(text))
+    else:
+        Path(run_dir).mkdir(parents=True, exist_ok=True)
+        save_config(recipe, Path(run_dir) / "recipe.yaml")
     ex = make_executor(executor, recipe.workers or None)
     summary: dict[str, Any] = {}
     timings: dict[str, float] = {}

@@ -1,0 +1,99 @@
+"""Runs the corpus pipeline on the Ray cluster at RAY_ADDRESS; optionally SIGKILLs Ray workers mid-task.
+
+Started by tests/test_ray.py and benchmarks/bench_ray.py inside `corpus.ray_sandbox` (a private
+network and PID namespace), so `ps` sees only this cluster's processes and killing a `ray::` worker
+touches nothing else on the machine.
+
+    python tests/ray_driver.py --run DIR [--recipe pipelines/sample.yaml] [--rounds 3]
+        [--kill-after ingest/_done/_stage.json --kill-after round-1/model/classifier.bin]
+        [--report report.json]
+
+With --kill-after FILE (repeatable), a watcher thread waits until RUN/FILE exists, then kills the
+first Ray worker it sees executing a stage task (process title `ray::<stage function>`); each FILE
+triggers one kill. The report lists the kills (task name, pid) and the run's wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+# A worker executing a stage task is titled `ray::<stage function>` (RayExecutor names tasks after
+# their function); idle workers are `ray::IDLE` and Ray's own actors are CamelCase class names.
+TASK_TITLE = re.compile(r"^ray::([a-z][a-z0-9_]*)$")
+
+
+def running_task_workers() -> list[tuple[int, str]]:
+    """(pid, stage function) of Ray workers executing a task right now."""
+    out = []
+    for p in psutil.process_iter(["pid", "cmdline"]):
+        cmd = p.info.get("cmdline") or []
+        m = TASK_TITLE.match((cmd[0] if cmd else "").strip())
+        if m:
+            out.append((p.info["pid"], m.group(1)))
+    return out
+
+
+def watch_and_kill(run_dir: str, triggers: list[str], kills: list[dict], stop: threading.Event) -> None:
+    for trigger in triggers:
+        while not stop.is_set() and not (Path(run_dir) / trigger).exists():
+            time.sleep(0.05)
+        while not stop.is_set():
+            busy = running_task_workers()
+            if busy:
+                pid, name = busy[0]
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:  # finished between the listing and the kill
+                    continue
+                kills.append({"after": trigger, "task": name, "pid": pid, "at": time.time()})
+                print(f"ray_driver: killed worker {pid} running {name}", file=sys.stderr, flush=True)
+                break
+            time.sleep(0.01)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--run", required=True)
+    ap.add_argument("--recipe", default="pipelines/sample.yaml")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--kill-after", action="append", default=[])
+    ap.add_argument("--report", default=None)
+    ap.add_argument("overrides", nargs="*")
+    args = ap.parse_args()
+    if not os.environ.get("RAY_ADDRESS"):
+        print("ray_driver: RAY_ADDRESS is not set (run inside corpus.ray_sandbox)", file=sys.stderr)
+        return 2
+
+    from corpus.run import run_corpus
+
+    kills: list[dict] = []
+    stop = threading.Event()
+    watcher = threading.Thread(
+        target=watch_and_kill, args=(args.run, args.kill_after, kills, stop), daemon=True
+    )
+    watcher.start()
+    t0 = time.perf_counter()
+    try:
+        summary = run_corpus(args.recipe, args.run, args.rounds, "ray", args.overrides)
+    finally:
+        stop.set()
+        watcher.join(timeout=5)
+    report = {"seconds": time.perf_counter() - t0, "kills": kills, "stage_seconds": summary.get("seconds")}
+    if args.report:
+        Path(args.report).write_text(json.dumps(report, indent=2))
+    print(json.dumps(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
