@@ -81,7 +81,7 @@ class Executor(ABC):
             bar.close()
         return [results[n] for n in names]
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook, not abstract
         """Release workers (a no-op where there are none to release)."""
 
     @abstractmethod
@@ -104,7 +104,9 @@ class LocalExecutor(Executor):
         if self._pool is None:
             # forkserver: workers start from a clean interpreter, never from a forked copy of a parent
             # that may hold threads (tqdm, fastText, torch) or large tables.
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("forkserver"))
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=mp.get_context("forkserver")
+            )
         return self._pool
 
     def close(self) -> None:
@@ -169,7 +171,9 @@ def check_reachable(address: str, timeout: float = 5.0) -> None:
     hostport = address.split("://", 1)[-1].rstrip("/")
     host, sep, port = hostport.rpartition(":")
     if not sep or not port.isdigit():
-        raise RuntimeError(f"RAY_ADDRESS {address!r} is not host:port (e.g. 10.0.0.5:6379 or ray://head:10001)")
+        raise RuntimeError(
+            f"RAY_ADDRESS {address!r} is not host:port (e.g. 10.0.0.5:6379 or ray://head:10001)"
+        )
     try:
         socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
     except OSError as e:
@@ -305,6 +309,8 @@ def make_executor(kind: str = "local", workers: int | None = None) -> Executor:
             max_retries=int(env.get("MATHMINE_RAY_MAX_RETRIES", 3)),
             retry_exceptions=int(env.get("MATHMINE_RAY_RETRY_EXCEPTIONS", 1)),
             num_cpus=float(env.get("MATHMINE_RAY_CPUS_PER_TASK", 1)),
-            memory=int(env["MATHMINE_RAY_MEMORY_PER_TASK"]) if env.get("MATHMINE_RAY_MEMORY_PER_TASK") else None,
+            memory=int(env["MATHMINE_RAY_MEMORY_PER_TASK"])
+            if env.get("MATHMINE_RAY_MEMORY_PER_TASK")
+            else None,
         )
     raise ValueError(f"unknown executor {kind!r}: choose local or ray")

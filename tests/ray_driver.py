@@ -61,6 +61,41 @@ def watch_and_kill(run_dir: str, triggers: list[str], kills: list[dict], stop: t
             time.sleep(0.01)
 
 
+def flaky(marker_dir: str) -> dict:
+    """Fails on its first call, succeeds on the second (counted by files, across worker processes)."""
+    d = Path(marker_dir)
+    d.mkdir(parents=True, exist_ok=True)
+    (d / f"attempt-{os.getpid()}-{time.time_ns()}").touch()
+    n = len(list(d.iterdir()))
+    if n < 2:
+        raise OSError("transient failure (first attempt)")
+    return {"attempts": n}
+
+
+def always_failing(x: int) -> dict:
+    raise ValueError(f"bad input {x}")
+
+
+def check_retries(run_dir: str) -> dict:
+    """Application errors: retried up to retry_exceptions (1) times, then a TaskFailed naming the
+    task, and no completion record for it."""
+    from corpus import shards
+    from corpus.executors import RayExecutor, Task, TaskFailed
+
+    ex = RayExecutor(retry_exceptions=1)
+    stage = f"{run_dir}-retries"
+    out: dict = {}
+    [rec] = ex.run(stage, flaky, [Task("flaky", {"marker_dir": f"{stage}/markers"})])
+    out["flaky_attempts"] = rec["attempts"]
+    try:
+        ex.run(stage, always_failing, [Task("always", {"x": 1})])
+        out["always_failing"] = "no error"
+    except TaskFailed:
+        out["always_failing"] = "TaskFailed"
+    out["always_failing_recorded"] = shards.read_done(stage, "always") is not None
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--run", required=True)
@@ -68,6 +103,7 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--kill-after", action="append", default=[])
     ap.add_argument("--report", default=None)
+    ap.add_argument("--check-retries", action="store_true", help="first check application-error retries")
     ap.add_argument("overrides", nargs="*")
     args = ap.parse_args()
     if not os.environ.get("RAY_ADDRESS"):
@@ -76,6 +112,7 @@ def main() -> int:
 
     from corpus.run import run_corpus
 
+    retries = check_retries(args.run) if args.check_retries else None
     kills: list[dict] = []
     stop = threading.Event()
     watcher = threading.Thread(
@@ -88,7 +125,12 @@ def main() -> int:
     finally:
         stop.set()
         watcher.join(timeout=5)
-    report = {"seconds": time.perf_counter() - t0, "kills": kills, "stage_seconds": summary.get("seconds")}
+    report = {
+        "seconds": time.perf_counter() - t0,
+        "kills": kills,
+        "stage_seconds": summary.get("seconds"),
+        "retries": retries,
+    }
     if args.report:
         Path(args.report).write_text(json.dumps(report, indent=2))
     print(json.dumps(report))
