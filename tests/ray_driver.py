@@ -96,6 +96,38 @@ def check_retries(run_dir: str) -> dict:
     return out
 
 
+def s3_ingest_dedup(warc_dir: str, out_dir: str, recipe_path: str) -> dict:
+    """Ingest + dedup with the WARC inputs and the run directory on S3 (moto on this namespace's
+    loopback), through Ray; the run is copied to `out_dir` for comparison. Credentials come from the
+    environment `ray start` gave the nodes; the endpoint is forwarded by the driver."""
+    import fsspec
+    from moto.server import ThreadedMotoServer
+
+    from corpus.config import CorpusRecipe
+    from corpus.dedup import run_dedup
+    from corpus.executors import RayExecutor
+    from corpus.ingest import run_ingest
+    from corpus.recipe import load_config
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    os.environ["AWS_ENDPOINT_URL"] = f"http://{host}:{port}"
+    try:
+        fs = fsspec.filesystem("s3", skip_instance_cache=True)
+        fs.mkdir("mathmine")
+        for w in sorted(Path(warc_dir).glob("*.warc.gz")):
+            fs.put_file(str(w), f"mathmine/crawl/{w.name}")
+        recipe = load_config(CorpusRecipe, recipe_path)
+        with RayExecutor() as ex:
+            run_ingest(["s3://mathmine/crawl/*.warc.gz"], "s3://mathmine/run/ingest", recipe.ingest, ex)
+            run_dedup("s3://mathmine/run/ingest", "s3://mathmine/run/dedup", recipe.dedup, ex)
+        fs.get("mathmine/run", out_dir, recursive=True)
+    finally:
+        server.stop()
+    return {"copied_to": out_dir}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--run", required=True)
@@ -103,6 +135,7 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--kill-after", action="append", default=[])
     ap.add_argument("--report", default=None)
+    ap.add_argument("--s3-from", default=None, help="WARC folder: run ingest+dedup on a local S3 instead")
     ap.add_argument("--check-retries", action="store_true", help="first check application-error retries")
     ap.add_argument("overrides", nargs="*")
     args = ap.parse_args()
@@ -112,6 +145,11 @@ def main() -> int:
 
     from corpus.run import run_corpus
 
+    if args.s3_from:
+        report = s3_ingest_dedup(args.s3_from, args.run, args.recipe)
+        if args.report:
+            Path(args.report).write_text(json.dumps(report))
+        return 0
     retries = check_retries(args.run) if args.check_retries else None
     kills: list[dict] = []
     stop = threading.Event()
