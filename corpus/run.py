@@ -355,7 +355,13 @@ def summary_table(summary: dict[str, Any]) -> str:
 )
 @click.option("--run", "run_dir", required=True, help="Run directory (local path or fsspec URL).")
 @click.option("--rounds", type=int, default=None, help="Rounds to run (default: the recipe's rounds.count).")
-@click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True)
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="local: a process pool on this machine; ray: the Ray cluster at RAY_ADDRESS (docs/ray.md).",
+)
 @click.argument("overrides", nargs=-1)
 def run_cli(
     recipe: str | None, run_dir: str, rounds: int | None, executor: str, overrides: tuple[str, ...]

@@ -239,3 +239,23 @@ def test_ray_ingest_and_dedup_on_s3(workdir: Path, local_reference: Path) -> Non
             assert _without(a, ("warc_path",)).equals(_without(b, ("warc_path",))), (
                 f"{stage}/{w.name} differs"
             )
+
+
+def test_classifier_model_behind_an_s3_url(s3: str) -> None:
+    """Training into an s3:// model folder uploads the model; scoring workers load a local copy."""
+    from corpus.classifier import MODEL_FILE, ClassifierConfig, MathClassifier, local_copy, train_classifier
+
+    pos = [f"let x^{i} + {i} = 0 solve the equation for x using the quadratic formula" for i in range(40)]
+    neg = [f"the recipe {i} needs flour sugar and butter baked for an hour" for i in range(40)]
+    cfg = ClassifierConfig(dim=8, epoch=5, min_count=1, bucket=1000, threads=1)
+    model_dir = f"{s3}/run/round-1/model"
+    m = train_classifier(pos, neg, model_dir, cfg)
+    assert m["n_positive"] == 40 and shards.exists(f"{model_dir}/{MODEL_FILE}")
+    scores = MathClassifier(f"{model_dir}/{MODEL_FILE}", cfg).score(
+        ["solve x^2 + 1 = 0 for x", "bake the flour"]
+    )
+    assert scores[0] > scores[1]
+    first = local_copy(f"{model_dir}/{MODEL_FILE}")
+    assert Path(first).exists() and local_copy(f"{model_dir}/{MODEL_FILE}") == first
+    with pytest.raises(FileNotFoundError):
+        local_copy(f"{s3}/run/round-9/model/{MODEL_FILE}")
