@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import multiprocessing as mp
+import os
 import random
 import re
 from collections.abc import Iterable, Sequence
@@ -27,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from corpus import shards
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +142,18 @@ def train_classifier(
     positives: Sequence[str], negatives: Sequence[str], out_dir: str | Path, cfg: ClassifierConfig
 ) -> dict[str, Any]:
     """Train on normalised seed texts, evaluate on a held-out split, save model + metrics + PR curve
-    in `out_dir`; return the metrics dict."""
+    in `out_dir` (a local path or an fsspec URL); return the metrics dict."""
+    if _is_remote(str(out_dir)):
+        # fastText reads and writes local files only: train in a scratch folder, then upload
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="mathmine-clf-") as tmp:
+            metrics = train_classifier(positives, negatives, tmp, cfg)
+            for name in (MODEL_FILE, METRICS_FILE, PR_CURVE_PNG):
+                if (Path(tmp) / name).exists():
+                    data = (Path(tmp) / name).read_bytes()
+                    shards._atomic_write(shards.join(str(out_dir), name), lambda f, d=data: f.write(d))
+        return metrics
     import fasttext
 
     if not positives or not negatives:
@@ -229,12 +243,43 @@ class MathClassifier:
         if self.model_path not in self._cache:
             import fasttext
 
-            if not Path(self.model_path).exists():
-                raise FileNotFoundError(f"classifier model {self.model_path} not found")
-            self._cache[self.model_path] = fasttext.load_model(self.model_path)
+            self._cache[self.model_path] = fasttext.load_model(local_copy(self.model_path))
         return self._cache[self.model_path]
 
     def score(self, texts: Iterable[str]) -> np.ndarray:
         """Math probability per raw text (normalised here, the same way as in training)."""
         norm = [normalize(t or "", self.cfg.max_tokens) for t in texts]
         return _math_proba(self.model, norm, self.cfg.batch_size)
+
+
+def _is_remote(url: str) -> bool:
+    return "://" in url and not url.startswith("file://")
+
+
+def local_copy(url: str) -> str:
+    """A local file path for `url`: the path itself when local, else a copy downloaded once per
+    process into a temporary folder (fastText loads local files only; Ray workers on other machines
+    see the run directory only through its URL)."""
+    if not _is_remote(url):
+        path = url.removeprefix("file://")
+        if not Path(path).exists():
+            raise FileNotFoundError(f"classifier model {url} not found")
+        return path
+    import hashlib
+    import tempfile
+
+    fs, path = shards.url_to_fs(url)
+    try:
+        info = fs.info(path)
+    except FileNotFoundError as e:
+        raise FileNotFoundError(f"classifier model {url} not found") from e
+    # keyed by the object's version too: a rerun that retrains into the same URL gets a fresh copy
+    version = [url, info.get("size"), str(info.get("ETag") or info.get("LastModified") or info.get("mtime"))]
+    key = hashlib.sha1(repr(version).encode()).hexdigest()
+    dest = Path(tempfile.gettempdir()) / "mathmine-models" / key / MODEL_FILE
+    if not dest.exists():
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(f".tmp-{os.getpid()}-{MODEL_FILE}")
+        fs.get_file(path, str(tmp))
+        tmp.replace(dest)  # atomic: a concurrent worker sees the whole file or none
+    return str(dest)

@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 PORT = 6380
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def sandbox_script(command: list[str], workers: int, cpus_per_worker: int = 1) -> str:
@@ -27,15 +28,24 @@ def sandbox_script(command: list[str], workers: int, cpus_per_worker: int = 1) -
     lines = [
         "set -u",
         "ip link set lo up",
-        "export RAY_USAGE_STATS_ENABLED=0 RAY_ADDRESS=127.0.0.1:%d" % PORT,
+        # Ray keeps sockets, session files and logs in /tmp/ray; a private tmpfs there (this mount
+        # namespace only) keeps concurrent sandboxes from finding each other's sessions.
+        "mkdir -p /tmp/ray && mount -t tmpfs -o size=2g tmpfs /tmp/ray || exit 96",
+        f"export RAY_USAGE_STATS_ENABLED=0 RAY_ADDRESS=127.0.0.1:{PORT}",
+        # Loopback only, so no token auth; explicit, because Ray turns it on in head and workers
+        # independently when it finds a ~/.ray/auth_token someone else left in this HOME.
+        "export RAY_AUTH_MODE=disabled",
+        # Ray workers inherit the environment of `ray start`, not the driver's: put this checkout
+        # first on their path so they run the same stage code as the driver.
+        f"export PYTHONPATH={shlex.quote(str(REPO_ROOT))}${{PYTHONPATH:+:$PYTHONPATH}}",
         f"{ray} start --head --node-ip-address=127.0.0.1 --port={PORT} --num-cpus=0 "
-        "--include-dashboard=false --disable-usage-stats >/tmp/ray-sandbox-head.log 2>&1 "
-        "|| { cat /tmp/ray-sandbox-head.log; exit 97; }",
+        "--include-dashboard=false --disable-usage-stats >/tmp/ray/sandbox-head.log 2>&1 "
+        "|| { cat /tmp/ray/sandbox-head.log; exit 97; }",
     ]
     for i in range(workers):
         lines.append(
             f"{ray} start --address=127.0.0.1:{PORT} --node-ip-address=127.0.0.1 --num-cpus={cpus_per_worker} "
-            f">/tmp/ray-sandbox-worker-{i}.log 2>&1 || {{ cat /tmp/ray-sandbox-worker-{i}.log; exit 98; }}"
+            f">/tmp/ray/sandbox-worker-{i}.log 2>&1 || {{ cat /tmp/ray/sandbox-worker-{i}.log; exit 98; }}"
         )
     lines += [
         f"{shlex.join(command)}",
@@ -57,7 +67,9 @@ def available() -> str | None:
     return None
 
 
-def run_in_sandbox(command: list[str], workers: int = 2, timeout: float = 900, **kwargs) -> subprocess.CompletedProcess:
+def run_in_sandbox(
+    command: list[str], workers: int = 2, timeout: float = 900, **kwargs
+) -> subprocess.CompletedProcess:
     """Run `command` with RAY_ADDRESS pointing at a fresh sandboxed cluster of `workers` nodes."""
     reason = available()
     if reason:
@@ -65,5 +77,8 @@ def run_in_sandbox(command: list[str], workers: int = 2, timeout: float = 900, *
     script = sandbox_script(command, workers)
     return subprocess.run(
         ["unshare", "-n", "-p", "-f", "--mount-proc", "bash", "-c", script],
-        timeout=timeout, text=True, capture_output=True, **kwargs,
+        timeout=timeout,
+        text=True,
+        capture_output=True,
+        **kwargs,
     )

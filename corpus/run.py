@@ -204,11 +204,20 @@ def run_corpus(
 ) -> dict[str, Any]:
     """Run (or resume) every stage; return a summary of each."""
     recipe = load_config(CorpusRecipe, recipe_path, list(overrides))
-    substitute(recipe, {"run": str(run_dir)})
+    # file:///x and /x are the same directory; the plain path keeps local-only helpers (the sample
+    # generator, seed files) working. Other URLs (s3://...) stay URLs throughout.
+    run_dir = str(run_dir).removeprefix("file://")
+    substitute(recipe, {"run": run_dir})
     n_rounds = rounds or recipe.rounds.count
     recipe.rounds.count = n_rounds
-    Path(run_dir).mkdir(parents=True, exist_ok=True) if "://" not in run_dir else None
-    save_config(recipe, Path(run_dir) / "recipe.yaml") if "://" not in run_dir else None
+    if "://" in run_dir:
+        import yaml
+
+        text = yaml.safe_dump(to_dict(recipe), sort_keys=False, allow_unicode=True).encode()
+        shards._atomic_write(shards.join(run_dir, "recipe.yaml"), lambda f: f.write(text))
+    else:
+        Path(run_dir).mkdir(parents=True, exist_ok=True)
+        save_config(recipe, Path(run_dir) / "recipe.yaml")
     ex = make_executor(executor, recipe.workers or None)
     summary: dict[str, Any] = {}
     timings: dict[str, float] = {}
@@ -327,7 +336,13 @@ def summary_table(summary: dict[str, Any]) -> str:
 )
 @click.option("--run", "run_dir", required=True, help="Run directory (local path or fsspec URL).")
 @click.option("--rounds", type=int, default=None, help="Rounds to run (default: the recipe's rounds.count).")
-@click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True)
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="local: a process pool on this machine; ray: the Ray cluster at RAY_ADDRESS (docs/ray.md).",
+)
 @click.argument("overrides", nargs=-1)
 def run_cli(
     recipe: str | None, run_dir: str, rounds: int | None, executor: str, overrides: tuple[str, ...]
