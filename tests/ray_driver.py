@@ -136,6 +136,7 @@ def main() -> int:
     ap.add_argument("--kill-after", action="append", default=[])
     ap.add_argument("--report", default=None)
     ap.add_argument("--s3-from", default=None, help="WARC folder: run ingest+dedup on a local S3 instead")
+    ap.add_argument("--rerun", action="store_true", help="then rerun: every task must be skipped")
     ap.add_argument("--check-retries", action="store_true", help="first check application-error retries")
     ap.add_argument("overrides", nargs="*")
     args = ap.parse_args()
@@ -169,6 +170,14 @@ def main() -> int:
         "stage_seconds": summary.get("seconds"),
         "retries": retries,
     }
+    if args.rerun:  # a restarted run skips completed work: no shard is written again
+        outputs = sorted(p for p in Path(args.run).rglob("part-*.parquet"))
+        before = {p: p.stat().st_mtime_ns for p in outputs}
+        t1 = time.perf_counter()
+        run_corpus(args.recipe, args.run, args.rounds, "ray", args.overrides)
+        report["rerun_seconds"] = time.perf_counter() - t1
+        report["rerun_rewritten"] = [str(p) for p in outputs if p.stat().st_mtime_ns != before[p]]
+    report["leftover_tmp_files"] = len(list(Path(args.run).rglob(".tmp-*")))
     if args.report:
         Path(args.report).write_text(json.dumps(report, indent=2))
     print(json.dumps(report))
