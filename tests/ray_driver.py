@@ -76,15 +76,22 @@ def always_failing(x: int) -> dict:
     raise ValueError(f"bad input {x}")
 
 
+def env_probe(name: str) -> dict:
+    return {"value": os.environ.get(name)}
+
+
 def check_retries(run_dir: str) -> dict:
     """Application errors: retried up to retry_exceptions (1) times, then a TaskFailed naming the
     task, and no completion record for it."""
     from corpus import shards
     from corpus.executors import RayExecutor, Task, TaskFailed
 
+    os.environ["MATHMINE_PROBE"] = "forwarded"  # set on the driver only, after the nodes started
     ex = RayExecutor(retry_exceptions=1)
     stage = f"{run_dir}-retries"
     out: dict = {}
+    [probe] = ex.run(stage, env_probe, [Task("probe", {"name": "MATHMINE_PROBE"})])
+    out["worker_sees_driver_env"] = probe["value"] == "forwarded"
     [rec] = ex.run(stage, flaky, [Task("flaky", {"marker_dir": f"{stage}/markers"})])
     out["flaky_attempts"] = rec["attempts"]
     try:

@@ -99,6 +99,7 @@ def test_ray_pipeline_identical_despite_killed_workers(workdir: Path, local_refe
         "flaky_attempts": 2,
         "always_failing": "TaskFailed",
         "always_failing_recorded": False,
+        "worker_sees_driver_env": True,
     }
     assert report["rerun_rewritten"] == [], "a rerun of a finished run rewrote shards"
     assert_same(ref, outputs(run))
