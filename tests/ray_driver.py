@@ -76,15 +76,22 @@ def always_failing(x: int) -> dict:
     raise ValueError(f"bad input {x}")
 
 
+def env_probe(name: str) -> dict:
+    return {"value": os.environ.get(name)}
+
+
 def check_retries(run_dir: str) -> dict:
     """Application errors: retried up to retry_exceptions (1) times, then a TaskFailed naming the
     task, and no completion record for it."""
     from corpus import shards
     from corpus.executors import RayExecutor, Task, TaskFailed
 
+    os.environ["MATHMINE_PROBE"] = "forwarded"  # set on the driver only, after the nodes started
     ex = RayExecutor(retry_exceptions=1)
     stage = f"{run_dir}-retries"
     out: dict = {}
+    [probe] = ex.run(stage, env_probe, [Task("probe", {"name": "MATHMINE_PROBE"})])
+    out["worker_sees_driver_env"] = probe["value"] == "forwarded"
     [rec] = ex.run(stage, flaky, [Task("flaky", {"marker_dir": f"{stage}/markers"})])
     out["flaky_attempts"] = rec["attempts"]
     try:
@@ -136,6 +143,7 @@ def main() -> int:
     ap.add_argument("--kill-after", action="append", default=[])
     ap.add_argument("--report", default=None)
     ap.add_argument("--s3-from", default=None, help="WARC folder: run ingest+dedup on a local S3 instead")
+    ap.add_argument("--rerun", action="store_true", help="then rerun: every task must be skipped")
     ap.add_argument("--check-retries", action="store_true", help="first check application-error retries")
     ap.add_argument("overrides", nargs="*")
     args = ap.parse_args()
@@ -169,6 +177,14 @@ def main() -> int:
         "stage_seconds": summary.get("seconds"),
         "retries": retries,
     }
+    if args.rerun:  # a restarted run skips completed work: no shard is written again
+        outputs = sorted(p for p in Path(args.run).rglob("part-*.parquet"))
+        before = {p: p.stat().st_mtime_ns for p in outputs}
+        t1 = time.perf_counter()
+        run_corpus(args.recipe, args.run, args.rounds, "ray", args.overrides)
+        report["rerun_seconds"] = time.perf_counter() - t1
+        report["rerun_rewritten"] = [str(p) for p in outputs if p.stat().st_mtime_ns != before[p]]
+    report["leftover_tmp_files"] = len(list(Path(args.run).rglob(".tmp-*")))
     if args.report:
         Path(args.report).write_text(json.dumps(report, indent=2))
     print(json.dumps(report))
