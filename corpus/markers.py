@@ -217,8 +217,9 @@ def out_links(html: str | bytes, base_url: str | None, limit: int = 256) -> list
         except ValueError:
             base = ""
     seen: dict[str, None] = {}
-    for m in href_re.finditer(html):
-        href = m.group(1) or m.group(2) or m.group(3)
+    # navigation repeats the same hrefs many times: normalise each distinct raw href once
+    # (in page order; equal raw hrefs normalise equally, so the result is the same)
+    for href in dict.fromkeys(a or b or c for a, b, c in href_re.findall(html)):
         if not href:
             continue
         if raw:
