@@ -155,7 +155,10 @@ def _run_datatrove(
     lf.model = _datatrove_lid_class()(["en", "zh"])
     pipeline = [
         WarcReader(str(folder), glob_pattern="*.warc*"),
-        Trafilatura(favour_precision=True, timeout=5.0),
+        # deduplicate=False: the wrapped pages repeat under distinct URLs (a benchmark artefact), and
+        # trafilatura's cross-document duplicate filter would drop repeats that real crawls do not
+        # have; mathmine's ingest keeps every page too (dedup is its own stage)
+        Trafilatura(favour_precision=True, timeout=5.0, deduplicate=False),
         lf,
         ParquetWriter(str(out / "docs")),
     ]
