@@ -21,11 +21,13 @@ def response_record(
     record_id: str | None = None,
     status: str = "200 OK",
     content_length_delta: int = 0,
+    warc_headers: dict[str, str] | None = None,
 ) -> bytes:
     """One WARC/1.0 `response` record holding an HTTP response with `body`.
 
     `record_id` defaults to a UUID derived from url+date (deterministic files);
-    `content_length_delta` makes the WARC Content-Length deliberately wrong (for tests).
+    `content_length_delta` makes the WARC Content-Length deliberately wrong (for tests);
+    `warc_headers` adds WARC header lines (e.g. `WARC-Identified-Payload-Type`, as Common Crawl writes).
     """
     ctype = f"Content-Type: {content_type}\r\n" if content_type else ""
     http = f"HTTP/1.1 {status}\r\n{ctype}Content-Length: {len(body)}\r\n\r\n".encode() + body
@@ -33,7 +35,8 @@ def response_record(
     head = (
         "WARC/1.0\r\nWARC-Type: response\r\n"
         f"WARC-Record-ID: {rid}\r\nWARC-Date: {date}\r\nWARC-Target-URI: {url}\r\n"
-        "Content-Type: application/http; msgtype=response\r\n"
+        + "".join(f"{k}: {v}\r\n" for k, v in (warc_headers or {}).items())
+        + "Content-Type: application/http; msgtype=response\r\n"
         f"Content-Length: {len(http) + content_length_delta}\r\n\r\n"
     ).encode()
     return head + http + b"\r\n\r\n"

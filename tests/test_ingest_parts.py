@@ -88,3 +88,59 @@ def test_markers_and_links_same_on_bytes_and_str(shared_data):
         text = raw.decode("utf-8", "replace")
         assert math_markers(raw) == math_markers(text), name
         assert out_links(raw, "https://x.example/a/") == out_links(text, "https://x.example/a/"), name
+
+
+def _markers_by_pattern(raw: bytes) -> dict[str, int]:
+    """The plain definition: every pattern of corpus.markers scanned on its own."""
+    import corpus.markers as mk
+
+    out = {fam: sum(len(p.findall(raw)) for p in ps) for fam, ps in mk._BPATTERNS.items()}
+    out["tex_delims"] += sum(
+        1
+        for inner in mk._BINLINE_DOLLAR.findall(raw)
+        if not inner[:1].isspace() and not inner[-1:].isspace() and mk._BTEXLIKE.search(inner)
+    )
+    return out
+
+
+def test_fast_markers_equal_pattern_by_pattern(shared_data):
+    import gzip
+    import random
+
+    pages = [p for p in shared_data.glob("html_*/**/*") if p.suffix in (".html", ".htm", ".gz")]
+    assert len(pages) > 20
+    for p in pages:
+        raw = p.read_bytes()
+        raw = gzip.decompress(raw) if p.suffix == ".gz" else raw
+        assert math_markers(raw) == _markers_by_pattern(raw), p.name
+    # adversarial fragments: delimiters at the length limits, overlapping openers, mixed case
+    rng = random.Random(0)
+    parts = [
+        b"\\(",
+        b"\\)",
+        b"\\[",
+        b"\\]",
+        b"$$",
+        b"$",
+        b"x",
+        b"\\frac",
+        b"<MATH>",
+        b"<Math ",
+        b"<script src='MathJax.js'>",
+        b"<IMG class='LaTeX' ",
+        b">",
+        b"katex ",
+        b" amath'",
+        b"ASCIIMathML",
+        b"<img src='latex.codecogs.com/png' ",
+        b'<img class="mwe-math-fallback-image-inline" ',
+        b"\\begin{align*}",
+        b"a" * 1999,
+        b"b" * 4000,
+        b"\n",
+        b"'",
+        b'"',
+    ]
+    for _ in range(300):
+        raw = b"".join(rng.choice(parts) for _ in range(rng.randint(1, 40)))
+        assert math_markers(raw) == _markers_by_pattern(raw), raw[:200]
