@@ -69,3 +69,18 @@ stats: install
 
 clean:
 	rm -rf runs .pytest_cache
+
+# Continued pretraining. Default: the embedded sample recipe on a CPU (tiny model, a few minutes), on
+# the corpus of `make corpus` plus Python stdlib code. GPU nodes: make pretrain
+# RECIPE=pipelines/pretrain-deepseekmath-7b.yaml [ACCELERATE_CONFIG=pipelines/accelerate/fsdp.yaml];
+# any recipe other than the sample one runs under `accelerate launch`. Rerunning resumes.
+ACCELERATE_CONFIG ?= pipelines/accelerate/fsdp.yaml
+PRETRAIN_RECIPE = $(if $(filter pipelines/sample.yaml,$(RECIPE)),pipelines/pretrain-sample.yaml,$(RECIPE))
+pretrain: install
+	@set -e; if [ "$(PRETRAIN_RECIPE)" = pipelines/pretrain-sample.yaml ]; then \
+	  test -d $(RUN)/final || { echo "no corpus at $(RUN)/final: run 'make corpus' first"; exit 1; }; \
+	  test -d $(RUN)/stdlib-code || $(BIN)/mathmine train stdlib-code --out $(RUN)/stdlib-code; \
+	  $(BIN)/mathmine train pretrain --recipe $(PRETRAIN_RECIPE) $(ARGS); \
+	else \
+	  $(BIN)/accelerate launch --config_file $(ACCELERATE_CONFIG) -m corpus.cli train pretrain --recipe $(PRETRAIN_RECIPE) $(ARGS); \
+	fi

@@ -111,7 +111,14 @@ def test_sources_skip_empty_and_filter_scores(tmp_path):
         SourceConfig(paths=[str(tmp_path / "pool")], score_below=0.5), val_permille=0, max_epochs=1
     )
     assert [t for _, t in stream] == ["recipe page", "unscored page"]
-    assert stream.skipped == {"empty_text": 1, "score_filtered": 1}
+    assert stream.skipped == {"empty_text": 1, "score_filtered": 1, "excluded_id": 0}
+    # the pool minus the selected corpus: rows whose id is in another shard set are skipped
+    pool = pa.Table.from_pylist([{"id": f"d{i}", "text": f"page {i}"} for i in range(5)])
+    write_table(pool, str(tmp_path / "pool2" / shard_name(0)))
+    write_table(pool.slice(1, 2), str(tmp_path / "final" / shard_name(0)))
+    neg = DocumentStream(SourceConfig(paths=[str(tmp_path / "pool2")], exclude_ids_from=[str(tmp_path / "final")]),
+                         val_permille=0, max_epochs=1)
+    assert [t for _, t in neg] == ["page 0", "page 3", "page 4"] and neg.skipped["excluded_id"] == 2
     with pytest.raises(FileNotFoundError):
         resolve_paths([str(tmp_path / "missing")])
 

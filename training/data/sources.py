@@ -47,6 +47,9 @@ class SourceConfig:
     """Split of `hub_id`."""
     text_column: str = "text"
     """Column holding the document text."""
+    exclude_ids_from: list[str] = field(default_factory=list)
+    """Skip rows whose `id` appears in these Parquet folders/globs (e.g. the pool minus the selected math
+    corpus = the pool's non-math pages, used as Common Crawl text). The ids are held in memory."""
     score_below: float | None = None
     """Keep only rows whose `score` column is null or below this (e.g. the pool's non-math pages as
     general web text); None keeps every row."""
@@ -69,6 +72,14 @@ def resolve_paths(paths: list[str]) -> list[str]:
         found = sorted(f for f in found if not f.rsplit("/", 1)[-1].startswith("."))
         files += found if proto in ("file", "local") else [f"{proto}://{f}" for f in found]
     return files
+
+
+def _load_ids(paths: list[str]) -> set[str]:
+    ids: set[str] = set()
+    for f in resolve_paths(paths):
+        for batch in iter_batches(f, columns=["id"]):
+            ids.update(batch.column(0).to_pylist())
+    return ids
 
 
 def is_validation(text: str, val_permille: int) -> bool:
@@ -99,11 +110,15 @@ class DocumentStream:
         self.files = resolve_paths(cfg.paths) if cfg.paths else []
         if cfg.paths and not self.files:
             raise FileNotFoundError(f"source {cfg.name!r}: no Parquet files under {cfg.paths}")
-        self.skipped = {"empty_text": 0, "score_filtered": 0}
+        self.skipped = {"empty_text": 0, "score_filtered": 0, "excluded_id": 0}
+        self.exclude = _load_ids(cfg.exclude_ids_from) if cfg.exclude_ids_from else set()
 
-    def _keep(self, text: Any, score: Any) -> bool:
+    def _keep(self, text: Any, score: Any, doc_id: Any = None) -> bool:
         if not isinstance(text, str) or not text.strip():
             self.skipped["empty_text"] += 1
+            return False
+        if doc_id is not None and doc_id in self.exclude:
+            self.skipped["excluded_id"] += 1
             return False
         if self.cfg.score_below is not None and score is not None and score >= self.cfg.score_below:
             self.skipped["score_filtered"] += 1
@@ -129,22 +144,24 @@ class DocumentStream:
             self.position = {"epoch": self.position["epoch"] + 1, "shard": 0, "row": 0}
 
     def _iter_parquet(self) -> Iterator[tuple[dict[str, Any], str]]:
-        columns = [self.cfg.text_column] + (["score"] if self.cfg.score_below is not None else [])
+        columns = [self.cfg.text_column, "score" if self.cfg.score_below is not None else None,
+                   "id" if self.exclude else None]
         epoch = self.position["epoch"]
         for shard in range(self.position["shard"], len(self.files)):
             start = self.position["row"] if shard == self.position["shard"] else 0
             row = 0
-            for batch in iter_batches(self.files[shard], columns=columns, batch_size=1024):
+            for batch in iter_batches(self.files[shard], columns=[c for c in columns if c], batch_size=1024):
                 n = batch.num_rows
                 if row + n <= start:  # whole batch before the resume point
                     row += n
                     continue
-                texts = batch.column(0).to_pylist()
-                scores = batch.column(1).to_pylist() if len(columns) > 1 else [None] * n
+                texts = batch.column(self.cfg.text_column).to_pylist()
+                scores = batch.column("score").to_pylist() if columns[1] else [None] * n
+                ids = batch.column("id").to_pylist() if columns[2] else [None] * n
                 for i in range(max(0, start - row), n):
                     pos = {"epoch": epoch, "shard": shard, "row": row + i}
                     self.position = {"epoch": epoch, "shard": shard, "row": row + i + 1}
-                    if self._keep(texts[i], scores[i]):
+                    if self._keep(texts[i], scores[i], ids[i]):
                         yield pos, texts[i]
                 row += n
             self.position = {"epoch": epoch, "shard": shard + 1, "row": 0}
@@ -167,5 +184,5 @@ class DocumentStream:
             pos = {"epoch": epoch, "hf": state}
             state = copy.deepcopy(ds.state_dict())
             self.position = {"epoch": epoch, "hf": state}
-            if self._keep(example.get(self.cfg.text_column), example.get("score")):
+            if self._keep(example.get(self.cfg.text_column), example.get("score"), example.get("id")):
                 yield pos, example[self.cfg.text_column]
