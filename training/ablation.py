@@ -76,7 +76,9 @@ def heldout_math_loss(model_dir: str | Path, math_cfg: PretrainConfig) -> dict[s
 
     acc = make_accelerator(math_cfg.train.mixed_precision)
     tok = AutoTokenizer.from_pretrained(model_dir)
-    model = AutoModelForCausalLM.from_pretrained(model_dir, attn_implementation=math_cfg.model.attn_implementation)
+    model = AutoModelForCausalLM.from_pretrained(
+        model_dir, attn_implementation=math_cfg.model.attn_implementation
+    )
     wrapped = acc.prepare(CausalLMLoss(model, "hf"))
     rows = validation_rows(math_cfg.data, tok)
     with torch.no_grad():
@@ -100,22 +102,42 @@ def run_ablation(cfg: AblationConfig) -> list[dict[str, Any]]:
     for start in cfg.starts:
         if start.model_path is None:
             stage1 = deep_merge(base, start.stage1)
-            stage1 = deep_merge(stage1, {"output_dir": str(out / start.name / "stage1"),
-                                         "model": {"path": str(init), "tiny": {"enabled": False}}})
+            stage1 = deep_merge(
+                stage1,
+                {
+                    "output_dir": str(out / start.name / "stage1"),
+                    "model": {"path": str(init), "tiny": {"enabled": False}},
+                },
+            )
             pretrain(from_dict(PretrainConfig, stage1))
             start_path = out / start.name / "stage1" / "final"
         else:
             start_path = Path(start.model_path)
-        math = deep_merge(base, {"output_dir": str(out / start.name / "math"),
-                                 "model": {"path": str(start_path), "tiny": {"enabled": False}}})
+        math = deep_merge(
+            base,
+            {
+                "output_dir": str(out / start.name / "math"),
+                "model": {"path": str(start_path), "tiny": {"enabled": False}},
+            },
+        )
         last = pretrain(from_dict(PretrainConfig, math))
         final = out / start.name / "math" / "final"
-        row = {"start": start.name, "start_model": str(start_path), "final_model": str(final),
-               "math_tokens": last.get("tokens"), "final_train_loss": last.get("loss")}
+        row = {
+            "start": start.name,
+            "start_model": str(start_path),
+            "final_model": str(final),
+            "math_tokens": last.get("tokens"),
+            "final_train_loss": last.get("loss"),
+        }
         before = heldout_math_loss(start_path, math_base)
         after = heldout_math_loss(final, math_base)
-        row.update({"math_val_loss_before": before.get("val_loss"), "math_val_loss_after": after.get("val_loss"),
-                    "math_val_ppl_after": after.get("val_ppl")})
+        row.update(
+            {
+                "math_val_loss_before": before.get("val_loss"),
+                "math_val_loss_after": after.get("val_loss"),
+                "math_val_ppl_after": after.get("val_ppl"),
+            }
+        )
         if cfg.eval_command:
             cmd = cfg.eval_command.replace("{model}", shlex.quote(str(final)))
             proc = subprocess.run(cmd, shell=True, capture_output=True, text=True)
@@ -131,13 +153,19 @@ def _table(rows: list[dict[str, Any]]) -> str:
     cols = ["start", "math_tokens", "math_val_loss_before", "math_val_loss_after", "math_val_ppl_after"]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for r in rows:
-        lines.append("| " + " | ".join(f"{r[c]:.4f}" if isinstance(r[c], float) else str(r[c]) for c in cols) + " |")
+        lines.append(
+            "| " + " | ".join(f"{r[c]:.4f}" if isinstance(r[c], float) else str(r[c]) for c in cols) + " |"
+        )
     return "\n".join(lines) + "\n"
 
 
 @click.command("ablation")
-@click.option("--recipe", type=click.Path(exists=True, dir_okay=False), required=True,
-              help="Ablation recipe (pipelines/ablation-code-vs-text.yaml).")
+@click.option(
+    "--recipe",
+    type=click.Path(exists=True, dir_okay=False),
+    required=True,
+    help="Ablation recipe (pipelines/ablation-code-vs-text.yaml).",
+)
 @click.argument("overrides", nargs=-1)
 def ablation_cli(recipe: str, overrides: tuple[str, ...]) -> None:
     """Code vs general-text starting point: same math continued pretraining, side-by-side table."""
