@@ -14,7 +14,6 @@ import logging
 import math
 import time
 from collections.abc import Callable, Iterator
-from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,35 +63,49 @@ def resolve_precision(setting: str) -> str:
     return "bf16" if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else "no"
 
 
-def make_accelerator(mixed_precision: str = "auto"):
+def make_accelerator(mixed_precision: str = "auto", grad_accum: int = 1):
+    """An Accelerator that accumulates `grad_accum` micro batches per optimiser step."""
     from accelerate import Accelerator
 
     # The scheduler is stepped once per optimiser step by us; by default Accelerate would step it
     # once per process, which would run the schedule `world` times too fast.
     return Accelerator(
-        mixed_precision=resolve_precision(mixed_precision), step_scheduler_with_optimizer=False
+        mixed_precision=resolve_precision(mixed_precision),
+        gradient_accumulation_steps=grad_accum,
+        step_scheduler_with_optimizer=False,
     )
 
 
 def train_step(
     accelerator, model, optimizer, scheduler, micro_batches: list[torch.Tensor], grad_clip: float = 1.0
 ) -> dict[str, float]:
-    """Forward/backward over the micro batches (gradients synchronised on the last only), clip, step."""
+    """One optimiser step over the micro batches, through `accelerator.accumulate` so that DDP, FSDP and
+    DeepSpeed all skip gradient synchronisation until the last micro batch; then clip and step."""
+    if len(micro_batches) != accelerator.gradient_accumulation_steps:
+        raise ValueError(
+            f"{len(micro_batches)} micro batches for an accelerator accumulating "
+            f"{accelerator.gradient_accumulation_steps}"
+        )
     model.train()
-    n = len(micro_batches)
     total = torch.zeros((), device=accelerator.device)
-    for i, ids in enumerate(micro_batches):
-        sync = nullcontext() if i == n - 1 else accelerator.no_sync(model)
-        with sync:
-            loss = model(ids.to(accelerator.device, non_blocking=True))
-            accelerator.backward(loss / n)
-        total += loss.detach().float()
-    grad_norm = accelerator.clip_grad_norm_(model.parameters(), grad_clip if grad_clip > 0 else math.inf)
+    grad_norm = torch.zeros(())
     lr = optimizer.param_groups[0]["lr"]
-    optimizer.step()
-    scheduler.step()
-    optimizer.zero_grad(set_to_none=True)
-    loss = accelerator.reduce(total / n, reduction="mean")
+    for ids in micro_batches:
+        with accelerator.accumulate(model):
+            loss = model(ids.to(accelerator.device, non_blocking=True))
+            accelerator.backward(loss)  # divided by the accumulation steps inside
+            total += loss.detach().float()
+            if accelerator.sync_gradients:
+                grad_norm = accelerator.clip_grad_norm_(
+                    model.parameters(), grad_clip if grad_clip > 0 else math.inf
+                )
+            optimizer.step()  # a no-op until the last micro batch
+            if accelerator.sync_gradients:
+                scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+    if not accelerator.sync_gradients:
+        raise RuntimeError("gradient accumulation fell out of step with the optimiser")
+    loss = accelerator.reduce(total / len(micro_batches), reduction="mean")
     return {"loss": loss.item(), "lr": lr, "grad_norm": float(grad_norm)}
 
 

@@ -136,11 +136,16 @@ def load_model(cfg: ModelConfig):
 
 def pretrain(cfg: PretrainConfig) -> dict:
     """Run (or resume) continued pretraining; returns the last metrics."""
+    from accelerate import PartialState
     from accelerate.utils import DistributedType, set_seed
 
     from training.fused_loss import CausalLMLoss
 
-    acc = make_accelerator(cfg.train.mixed_precision)
+    world = PartialState().num_processes
+    accum, tokens_per_step = plan_batch(
+        cfg.train.batch_tokens, cfg.data.context, cfg.train.micro_batch, world
+    )
+    acc = make_accelerator(cfg.train.mixed_precision, accum)
     out = Path(cfg.output_dir)
     set_seed(cfg.train.seed)
     if cfg.model.tiny.enabled and not (Path(cfg.model.path) / "config.json").exists():
