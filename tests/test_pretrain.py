@@ -120,3 +120,39 @@ def test_kill_and_resume_matches_uninterrupted(recipe, straight, tmp_path):
     assert got == expected  # bit-identical: same data position, RNG, optimizer and scheduler state
     val = [r["val_loss"] for r in read_metrics(resumed) if "val_loss" in r]
     assert val == [r["val_loss"] for r in read_metrics(straight) if "val_loss" in r]
+
+
+def test_cli_resolves_recipe_and_overrides():
+    from click.testing import CliRunner
+
+    from corpus.cli import main
+
+    res = CliRunner().invoke(
+        main,
+        [
+            "train",
+            "pretrain",
+            "--recipe",
+            str(REPO / "pipelines/pretrain-deepseekmath-7b.yaml"),
+            "--print-config",
+            "optim.lr=1e-4",
+            "train.micro_batch=4",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    cfg = yaml.safe_load(res.output)
+    assert cfg["optim"]["lr"] == 1e-4 and cfg["train"]["micro_batch"] == 4
+    assert cfg["optim"]["betas"] == [0.9, 0.95] and cfg["train"]["batch_tokens"] == 10_000_000
+    assert [s["weight"] for s in cfg["data"]["sources"]] == [0.56, 0.04, 0.10, 0.20, 0.10]
+    bad = CliRunner().invoke(
+        main,
+        [
+            "train",
+            "pretrain",
+            "--recipe",
+            str(REPO / "pipelines/pretrain-sample.yaml"),
+            "--print-config",
+            "optim.lrr=1",
+        ],
+    )
+    assert bad.exit_code != 0 and "optim.lrr" in str(bad.exception)
