@@ -115,7 +115,11 @@ def evaluate(accelerator, model, rows: torch.Tensor, micro_batch: int) -> dict[s
     if rows.numel() == 0:
         return {}
     model.eval()
-    mine = rows[accelerator.process_index :: accelerator.num_processes]
+    # Every process must run the same number of forwards (FSDP/ZeRO-3 gather weights collectively), so
+    # the rows are cut to a multiple of the world size.
+    world = accelerator.num_processes
+    rows = rows[: len(rows) // world * world]
+    mine = rows[accelerator.process_index :: world]
     acc = torch.zeros(2, device=accelerator.device)  # loss sum, rows
     for s in range(0, len(mine), micro_batch):
         ids = mine[s : s + micro_batch].to(accelerator.device)
