@@ -156,3 +156,37 @@ def test_cli_resolves_recipe_and_overrides():
         ],
     )
     assert bad.exit_code != 0 and "optim.lrr" in str(bad.exception)
+
+
+@pytest.mark.slow
+def test_two_processes_match_one(recipe, straight, tmp_path):
+    """DDP on CPU (gloo): 2 processes × 1 micro batch reproduce 1 process × 2 accumulated micro batches."""
+    out = tmp_path / "ddp"
+    env = {**os.environ, "PYTHONPATH": str(REPO), "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
+    cmd = [
+        sys.executable,
+        "-m",
+        "accelerate.commands.launch",
+        "--cpu",
+        "--num_processes",
+        "2",
+        "--num_machines",
+        "1",
+        "--mixed_precision",
+        "no",
+        "--dynamo_backend",
+        "no",
+        "-m",
+        "corpus.cli",
+        "train",
+        "pretrain",
+        "--recipe",
+        str(recipe),
+        f"output_dir={out}",
+    ]
+    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    got, expected = _losses(out), _losses(straight)
+    assert sorted(got) == sorted(expected)
+    for step in expected:
+        assert got[step] == pytest.approx(expected[step], rel=1e-4), step

@@ -49,7 +49,7 @@ class _LinearCrossEntropy(torch.autograd.Function):
 
 
 def linear_cross_entropy(
-    hidden: torch.Tensor, weight: torch.Tensor, targets: torch.Tensor, chunk: int = 2048
+    hidden: torch.Tensor, weight: torch.Tensor, targets: torch.Tensor, chunk: int = 4096
 ):
     """Mean cross-entropy of `hidden @ weight.T` against `targets` (all positions count), chunked."""
     return _LinearCrossEntropy.apply(hidden, weight, targets, chunk)
@@ -63,7 +63,7 @@ class CausalLMLoss(nn.Module):
     model's own loss (`model(input_ids, labels=input_ids)`), needed under FSDP / ZeRO-3.
     """
 
-    def __init__(self, hf_model: nn.Module, mode: str = "fused", chunk: int = 2048):
+    def __init__(self, hf_model: nn.Module, mode: str = "fused", chunk: int = 4096):
         super().__init__()
         if mode not in ("fused", "hf"):
             raise ValueError(f"loss mode must be fused or hf, got {mode!r}")
