@@ -116,8 +116,11 @@ def test_sources_skip_empty_and_filter_scores(tmp_path):
     pool = pa.Table.from_pylist([{"id": f"d{i}", "text": f"page {i}"} for i in range(5)])
     write_table(pool, str(tmp_path / "pool2" / shard_name(0)))
     write_table(pool.slice(1, 2), str(tmp_path / "final" / shard_name(0)))
-    neg = DocumentStream(SourceConfig(paths=[str(tmp_path / "pool2")], exclude_ids_from=[str(tmp_path / "final")]),
-                         val_permille=0, max_epochs=1)
+    neg = DocumentStream(
+        SourceConfig(paths=[str(tmp_path / "pool2")], exclude_ids_from=[str(tmp_path / "final")]),
+        val_permille=0,
+        max_epochs=1,
+    )
     assert [t for _, t in neg] == ["page 0", "page 3", "page 4"] and neg.skipped["excluded_id"] == 2
     with pytest.raises(FileNotFoundError):
         resolve_paths([str(tmp_path / "missing")])

@@ -144,8 +144,11 @@ class DocumentStream:
             self.position = {"epoch": self.position["epoch"] + 1, "shard": 0, "row": 0}
 
     def _iter_parquet(self) -> Iterator[tuple[dict[str, Any], str]]:
-        columns = [self.cfg.text_column, "score" if self.cfg.score_below is not None else None,
-                   "id" if self.exclude else None]
+        columns = [
+            self.cfg.text_column,
+            "score" if self.cfg.score_below is not None else None,
+            "id" if self.exclude else None,
+        ]
         epoch = self.position["epoch"]
         for shard in range(self.position["shard"], len(self.files)):
             start = self.position["row"] if shard == self.position["shard"] else 0
