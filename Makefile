@@ -90,3 +90,18 @@ eval: install
 	@test -n "$(MODEL)" || { echo "no model found: run make pretrain / make grpo first, or pass MODEL=path"; exit 1; }
 	$(BIN)/mathmine eval run $(MODEL) --mode $(EVAL_MODE) --limit $(EVAL_LIMIT) --out $(EVAL_OUT) \
 		$(addprefix -b ,$(EVAL_BENCHMARKS)) $(ARGS)
+
+# Continued pretraining. Default: the embedded sample recipe on a CPU (tiny model, a few minutes), on
+# the corpus of `make corpus` plus Python stdlib code. GPU nodes: make pretrain
+# RECIPE=pipelines/pretrain-deepseekmath-7b.yaml [ACCELERATE_CONFIG=pipelines/accelerate/fsdp.yaml];
+# any recipe other than the sample one runs under `accelerate launch`. Rerunning resumes.
+ACCELERATE_CONFIG ?= pipelines/accelerate/fsdp.yaml
+PRETRAIN_RECIPE = $(if $(filter pipelines/sample.yaml,$(RECIPE)),pipelines/pretrain-sample.yaml,$(RECIPE))
+pretrain: install
+	@set -e; if [ "$(PRETRAIN_RECIPE)" = pipelines/pretrain-sample.yaml ]; then \
+	  test -f $(RUN)/final/_done/_stage.json || $(MAKE) corpus RUN=$(RUN); \
+	  test -d $(RUN)/stdlib-code || $(BIN)/mathmine train stdlib-code --out $(RUN)/stdlib-code; \
+	  $(BIN)/mathmine train pretrain --recipe $(PRETRAIN_RECIPE) $(ARGS); \
+	else \
+	  $(BIN)/accelerate launch --config_file $(ACCELERATE_CONFIG) -m corpus.cli train pretrain --recipe $(PRETRAIN_RECIPE) $(ARGS); \
+	fi

@@ -120,7 +120,12 @@ def export_hf(accelerator, model, tokenizer, out: str | Path) -> Path:
     state_dict = accelerator.get_state_dict(model)  # gathers FSDP / ZeRO-3 shards onto the main process
     if accelerator.is_main_process:
         unwrapped = accelerator.unwrap_model(model)
-        unwrapped.save_pretrained(out, state_dict=state_dict, safe_serialization=True)
+        inner = getattr(unwrapped, "hf_model", unwrapped)  # a loss wrapper (training.fused_loss) holds the LM
+        if inner is not unwrapped:
+            state_dict = {
+                k.removeprefix("hf_model."): v for k, v in state_dict.items() if k.startswith("hf_model.")
+            }
+        inner.save_pretrained(out, state_dict=state_dict, safe_serialization=True)
         if tokenizer is not None:
             tokenizer.save_pretrained(out)
     accelerator.wait_for_everyone()

@@ -10,6 +10,9 @@ TRAIN_COMMANDS = {
     "tiny-model": "training.tiny_model:tiny_model_cli",
     "sft": "training.sft:sft_cli",
     "grpo": "training.grpo.trainer:grpo_cli",
+    "pretrain": "training.pretrain:pretrain_cli",
+    "stdlib-code": "training.data.stdlib_code:stdlib_code_cli",
+    "ablation": "training.ablation:ablation_cli",
 }
 
 
