@@ -321,7 +321,7 @@ class GRPOTrainer:
                                      mask[sl], shape, cfg.epsilon, cfg.epsilon_high, cfg.beta, cfg.loss_type)
                 self.accelerator.backward(loss)
                 m = mask[sl]
-                loss_stats["loss"] += float(loss)
+                loss_stats["loss"] += float(loss.detach())
                 loss_stats["clip_fraction"] += st["clip_fraction"]
                 loss_stats["kl"] += st["kl"]
                 loss_stats["entropy"] += float((ent * m).sum() / m.sum().clamp(min=1))
