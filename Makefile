@@ -69,3 +69,17 @@ stats: install
 
 clean:
 	rm -rf runs .pytest_cache
+
+# SFT then GRPO on the embedded arithmetic task (docs/sft-grpo.md); real runs: SFT_RECIPE / GRPO_RECIPE.
+SFT_RECIPE ?= pipelines/sft-sample.yaml
+GRPO_RECIPE ?= pipelines/grpo-sample.yaml
+SFT_OUT ?= runs/sft-sample
+
+sft: install
+	$(BIN)/mathmine train sft --recipe $(SFT_RECIPE) output_dir=$(SFT_OUT) $(ARGS)
+
+$(SFT_OUT)/final/config.json:
+	$(MAKE) sft
+
+grpo: install $(SFT_OUT)/final/config.json
+	$(BIN)/mathmine train grpo --recipe $(GRPO_RECIPE) $(ARGS)

@@ -219,7 +219,7 @@ def train_sft(cfg: SFTConfig) -> dict:
                                                      b_lab[:, 1:].reshape(-1), ignore_index=-100,
                                                      reduction="sum")
             accelerator.backward(loss / max(tok_sum, 1))
-            loss_sum += float(loss)
+            loss_sum += float(loss.detach())
         if cfg.optim.grad_clip > 0:
             accelerator.clip_grad_norm_(model.parameters(), cfg.optim.grad_clip)
         optimizer.step()

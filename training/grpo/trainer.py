@@ -198,6 +198,7 @@ class GRPOTrainer:
         self.logger = MetricsLogger(self.out, cfg.metrics, self.accelerator.is_main_process)
         self.global_step = 0
         self.curve: list[dict] = []
+        self.eval_seconds = 0.0
         self._order: list[int] = []
 
     # -- pieces --------------------------------------------------------------------------------------
@@ -358,9 +359,11 @@ class GRPOTrainer:
     def evaluate(self) -> dict:
         from training.grpo.heldout import greedy_accuracy
 
+        t0 = time.perf_counter()
         res = greedy_accuracy(self.accelerator.unwrap_model(self.policy), self.tok, self.eval_rows, self.cfg.answer_kind,
                               self.cfg.max_new_tokens, prompt_suffix=self.cfg.prompt_suffix, verifier=self.verifier,
                               backend=self.cfg.rollout_backend)
+        self.eval_seconds += time.perf_counter() - t0
         point = {"step": self.global_step, "accuracy": res["accuracy"]}
         self.curve.append(point)
         self.logger.log(self.global_step, {"eval/accuracy": res["accuracy"], "eval/samples": res["samples"]})
@@ -394,8 +397,8 @@ class GRPOTrainer:
         if self.eval_rows:
             self.evaluate()
         final = ckpt.export_hf(self.accelerator, self.policy, self.tok, self.out / "final")
-        summary = {"steps": self.global_step, "seconds": time.time() - t0, "model": str(final),
-                   "curve": self.curve}
+        summary = {"steps": self.global_step, "seconds": time.time() - t0, "eval_seconds": self.eval_seconds,
+                   "model": str(final), "curve": self.curve}
         (self.out / "summary.json").write_text(json.dumps(summary, indent=1))
         self.logger.close()
         self.verifier.close()
