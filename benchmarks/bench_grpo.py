@@ -42,11 +42,19 @@ def _config(out: Path):
     from training.grpo.trainer import GRPOConfig
 
     steps = int(os.environ.get("BENCH_GRPO_STEPS", "60"))
-    return load_config(GRPOConfig, ROOT / "pipelines" / "grpo-sample.yaml", [
-        f"model={SFT_DIR / 'final'}", f"train_data={SFT_DIR / 'data' / 'train.jsonl'}",
-        f"eval_data={SFT_DIR / 'data' / 'test.jsonl'}", f"output_dir={out}", f"steps_per_iteration={steps}",
-        "metrics.tensorboard=false", "samples_to_log=0",
-    ])
+    return load_config(
+        GRPOConfig,
+        ROOT / "pipelines" / "grpo-sample.yaml",
+        [
+            f"model={SFT_DIR / 'final'}",
+            f"train_data={SFT_DIR / 'data' / 'train.jsonl'}",
+            f"eval_data={SFT_DIR / 'data' / 'test.jsonl'}",
+            f"output_dir={out}",
+            f"steps_per_iteration={steps}",
+            "metrics.tensorboard=false",
+            "samples_to_log=0",
+        ],
+    )
 
 
 def run_ours(cfg, train_rows, eval_rows) -> dict:
@@ -57,8 +65,10 @@ def run_ours(cfg, train_rows, eval_rows) -> dict:
         trainer = GRPOTrainer(cfg, train_rows, eval_rows)
         summary = trainer.train()
     steps = [r for r in read_metrics(cfg.output_dir) if "time/step_s" in r]
-    split = {k: statistics.mean(r[f"time/{k}_s"] for r in steps)
-             for k in ("generate", "reward", "ref_logprobs", "update")}
+    split = {
+        k: statistics.mean(r[f"time/{k}_s"] for r in steps)
+        for k in ("generate", "reward", "ref_logprobs", "update")
+    }
     return {
         "wall_s": t.seconds - summary["eval_seconds"],
         "step_s": statistics.mean(r["time/step_s"] for r in steps),
@@ -97,27 +107,60 @@ def run_trl(cfg, train_rows, eval_rows, out: Path) -> dict:
             state["steps"].append(time.perf_counter() - state["step_t0"])
             if st.global_step % cfg.eval_every == 0 or st.global_step == cfg.steps_per_iteration:
                 t0 = time.perf_counter()
-                acc = greedy_accuracy(model, tok, eval_rows, cfg.answer_kind, cfg.max_new_tokens, verifier=verifier)
+                acc = greedy_accuracy(
+                    model, tok, eval_rows, cfg.answer_kind, cfg.max_new_tokens, verifier=verifier
+                )
                 state["curve"].append({"step": st.global_step, "accuracy": acc["accuracy"]})
                 state["eval_s"] += time.perf_counter() - t0
 
     with timed() as t:
         tok = AutoTokenizer.from_pretrained(cfg.model)
         model = AutoModelForCausalLM.from_pretrained(cfg.model, dtype=torch.float32)
-        ds = Dataset.from_list([{"prompt": [{"role": "user", "content": r["question"]}], "answer": r["answer"]}
-                                for r in train_rows])
-        args = TRLConfig(
-            output_dir=str(out), per_device_train_batch_size=cfg.batch_size, gradient_accumulation_steps=1,
-            num_generations=cfg.group_size, max_completion_length=cfg.max_new_tokens,
-            max_steps=cfg.steps_per_iteration, learning_rate=cfg.optim.lr, lr_scheduler_type="constant",
-            warmup_steps=0, weight_decay=cfg.optim.weight_decay, adam_beta1=cfg.optim.betas[0],
-            adam_beta2=cfg.optim.betas[1], adam_epsilon=cfg.optim.eps, max_grad_norm=cfg.optim.grad_clip,
-            beta=cfg.beta, epsilon=cfg.epsilon, loss_type="grpo", scale_rewards="group", num_iterations=cfg.mu,
-            temperature=cfg.temperature, top_p=cfg.top_p, top_k=0, bf16=False, use_cpu=True, seed=cfg.seed,
-            logging_steps=1, report_to="none", save_strategy="no", dataloader_num_workers=0,
+        ds = Dataset.from_list(
+            [
+                {"prompt": [{"role": "user", "content": r["question"]}], "answer": r["answer"]}
+                for r in train_rows
+            ]
         )
-        trainer = TRLTrainer(model=model, reward_funcs=reward_fn, args=args, train_dataset=ds,
-                             processing_class=tok, callbacks=[Clock()])
+        args = TRLConfig(
+            output_dir=str(out),
+            per_device_train_batch_size=cfg.batch_size,
+            gradient_accumulation_steps=1,
+            num_generations=cfg.group_size,
+            max_completion_length=cfg.max_new_tokens,
+            max_steps=cfg.steps_per_iteration,
+            learning_rate=cfg.optim.lr,
+            lr_scheduler_type="constant",
+            warmup_steps=0,
+            weight_decay=cfg.optim.weight_decay,
+            adam_beta1=cfg.optim.betas[0],
+            adam_beta2=cfg.optim.betas[1],
+            adam_epsilon=cfg.optim.eps,
+            max_grad_norm=cfg.optim.grad_clip,
+            beta=cfg.beta,
+            epsilon=cfg.epsilon,
+            loss_type="grpo",
+            scale_rewards="group",
+            num_iterations=cfg.mu,
+            temperature=cfg.temperature,
+            top_p=cfg.top_p,
+            top_k=0,
+            bf16=False,
+            use_cpu=True,
+            seed=cfg.seed,
+            logging_steps=1,
+            report_to="none",
+            save_strategy="no",
+            dataloader_num_workers=0,
+        )
+        trainer = TRLTrainer(
+            model=model,
+            reward_funcs=reward_fn,
+            args=args,
+            train_dataset=ds,
+            processing_class=tok,
+            callbacks=[Clock()],
+        )
         trainer.train()
     verifier.close()
     return {
@@ -138,7 +181,11 @@ def _plot(sft_acc: float, ours: dict, trl: dict, path: Path) -> None:
 
     fig, ax = plt.subplots(figsize=(6, 4))
     for name, res in (("mathmine GRPO", ours), ("TRL GRPOTrainer", trl)):
-        pts = res["curve"] if res["curve"] and res["curve"][0]["step"] == 0 else [{"step": 0, "accuracy": sft_acc}] + res["curve"]
+        pts = (
+            res["curve"]
+            if res["curve"] and res["curve"][0]["step"] == 0
+            else [{"step": 0, "accuracy": sft_acc}] + res["curve"]
+        )
         ax.plot([p["step"] for p in pts], [100 * p["accuracy"] for p in pts], marker="o", label=name)
     ax.axhline(100 * sft_acc, color="grey", ls="--", lw=1, label="SFT model")
     ax.set_xlabel("GRPO step")
@@ -164,10 +211,18 @@ def main() -> None:
         trl = run_trl(cfg, train_rows, eval_rows, Path(tmp) / "trl")
     sft_acc = ours["curve"][0]["accuracy"]
     result = {
-        "settings": {"group_size": cfg.group_size, "completions_per_step": cfg.batch_size,
-                     "max_new_tokens": cfg.max_new_tokens, "steps": cfg.steps_per_iteration, "lr": cfg.optim.lr,
-                     "beta": cfg.beta, "epsilon": cfg.epsilon, "loss_type": cfg.loss_type, "torch_threads": 1,
-                     "eval_questions": len(eval_rows)},
+        "settings": {
+            "group_size": cfg.group_size,
+            "completions_per_step": cfg.batch_size,
+            "max_new_tokens": cfg.max_new_tokens,
+            "steps": cfg.steps_per_iteration,
+            "lr": cfg.optim.lr,
+            "beta": cfg.beta,
+            "epsilon": cfg.epsilon,
+            "loss_type": cfg.loss_type,
+            "torch_threads": 1,
+            "eval_questions": len(eval_rows),
+        },
         "sft_accuracy": sft_acc,
         "ours": ours,
         "trl": trl,
@@ -178,13 +233,30 @@ def main() -> None:
     }
     path = write_result("grpo", result)
     _plot(sft_acc, ours, trl, RESULTS / "grpo.png")
-    print_table([
-        {"trainer": "mathmine", "final_acc_%": 100 * ours["final_accuracy"], "gain_pts": result["gain_points_ours"],
-         "wall_s": ours["wall_s"], "step_s": ours["step_s"], "other_cpu_%": ours["other_cpu_after"]},
-        {"trainer": "TRL", "final_acc_%": 100 * trl["final_accuracy"], "gain_pts": result["gain_points_trl"],
-         "wall_s": trl["wall_s"], "step_s": trl["step_s"], "other_cpu_%": trl["other_cpu_after"]},
-    ], title=f"GRPO, SFT accuracy {100 * sft_acc:.1f}%")
-    print(f"ratios ours/TRL: wall {result['wall_ratio_ours_over_trl']:.2f}, step {result['step_ratio_ours_over_trl']:.2f}")
+    print_table(
+        [
+            {
+                "trainer": "mathmine",
+                "final_acc_%": 100 * ours["final_accuracy"],
+                "gain_pts": result["gain_points_ours"],
+                "wall_s": ours["wall_s"],
+                "step_s": ours["step_s"],
+                "other_cpu_%": ours["other_cpu_after"],
+            },
+            {
+                "trainer": "TRL",
+                "final_acc_%": 100 * trl["final_accuracy"],
+                "gain_pts": result["gain_points_trl"],
+                "wall_s": trl["wall_s"],
+                "step_s": trl["step_s"],
+                "other_cpu_%": trl["other_cpu_after"],
+            },
+        ],
+        title=f"GRPO, SFT accuracy {100 * sft_acc:.1f}%",
+    )
+    print(
+        f"ratios ours/TRL: wall {result['wall_ratio_ours_over_trl']:.2f}, step {result['step_ratio_ours_over_trl']:.2f}"
+    )
     print(f"written {path} and {RESULTS / 'grpo.png'}")
 
 

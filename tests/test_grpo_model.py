@@ -28,8 +28,12 @@ def test_padding_does_not_change_logprobs(tiny):
     p_short, r_short = encode_pair(tok, "What is 1 + 2?", "1 + 2 = 3\n#### 3")
     p_long, r_long = encode_pair(tok, train[0]["question"], train[0]["solution"])
     # Alone (no padding) vs. in a batch where it is left-padded by a longer prompt.
-    alone, _ = completion_logprobs(model, torch.tensor([p_short + r_short]), torch.ones(1, len(p_short + r_short),
-                                   dtype=torch.long), len(r_short))
+    alone, _ = completion_logprobs(
+        model,
+        torch.tensor([p_short + r_short]),
+        torch.ones(1, len(p_short + r_short), dtype=torch.long),
+        len(r_short),
+    )
     C = max(len(r_short), len(r_long))
     rows = [(p_short, r_short), (p_long, r_long)]
     prompt_ids, prompt_mask = left_pad([p for p, _ in rows], tok.pad_token_id)
@@ -38,7 +42,9 @@ def test_padding_does_not_change_logprobs(tiny):
     for i, (_, r) in enumerate(rows):
         comp[i, : len(r)] = torch.tensor(r)
         cmask[i, : len(r)] = 1
-    batched, _ = completion_logprobs(model, torch.cat([prompt_ids, comp], 1), torch.cat([prompt_mask, cmask], 1), C)
+    batched, _ = completion_logprobs(
+        model, torch.cat([prompt_ids, comp], 1), torch.cat([prompt_mask, cmask], 1), C
+    )
     assert prompt_mask[0].sum() < prompt_mask.shape[1]  # it really was padded
     assert torch.allclose(batched[0, : len(r_short)], alone[0], atol=1e-5)
 
@@ -46,8 +52,15 @@ def test_padding_does_not_change_logprobs(tiny):
 def test_rollout_masks_after_eos_and_records_old_logprobs(tiny):
     _, tok, model, train, _ = tiny
     prompts = [encode_prompt(tok, r["question"]) for r in train[:3]]
-    ro = rollout(model, prompts, group_size=4, max_new_tokens=12, eos_id=tok.eos_token_id, pad_id=tok.pad_token_id,
-                 generator=torch.Generator().manual_seed(0))
+    ro = rollout(
+        model,
+        prompts,
+        group_size=4,
+        max_new_tokens=12,
+        eos_id=tok.eos_token_id,
+        pad_id=tok.pad_token_id,
+        generator=torch.Generator().manual_seed(0),
+    )
     assert ro.completion_ids.shape[0] == 12
     for ids, m in zip(ro.completion_ids, ro.completion_mask):
         n = int(m.sum())
@@ -67,7 +80,9 @@ def test_greedy_rollout_is_deterministic_and_matches_generate(tiny):
     a = rollout(model, prompts, 1, 10, tok.eos_token_id, tok.pad_token_id, temperature=0.0, backend="loop")
     b = rollout(model, prompts, 1, 10, tok.eos_token_id, tok.pad_token_id, temperature=0.0, backend="hf")
     w = min(a.completion_ids.shape[1], b.completion_ids.shape[1])
-    assert torch.equal(a.completion_ids[:, :w] * a.completion_mask[:, :w], b.completion_ids[:, :w] * b.completion_mask[:, :w])
+    assert torch.equal(
+        a.completion_ids[:, :w] * a.completion_mask[:, :w], b.completion_ids[:, :w] * b.completion_mask[:, :w]
+    )
 
 
 def _trainer(tiny, tmp_path, **kw):
@@ -75,10 +90,19 @@ def _trainer(tiny, tmp_path, **kw):
     from training.optim import OptimConfig
 
     path, _, _, train, test = tiny
-    cfg = GRPOConfig(model=str(path), output_dir=str(tmp_path / "grpo"), group_size=4, batch_size=8,
-                     micro_batch_size=4, max_new_tokens=12, answer_kind="gsm8k", steps_per_iteration=1,
-                     optim=OptimConfig(lr=1e-3, schedule="constant", warmup_steps=0, weight_decay=0.0),
-                     samples_to_log=1, **kw)
+    cfg = GRPOConfig(
+        model=str(path),
+        output_dir=str(tmp_path / "grpo"),
+        group_size=4,
+        batch_size=8,
+        micro_batch_size=4,
+        max_new_tokens=12,
+        answer_kind="gsm8k",
+        steps_per_iteration=1,
+        optim=OptimConfig(lr=1e-3, schedule="constant", warmup_steps=0, weight_decay=0.0),
+        samples_to_log=1,
+        **kw,
+    )
     rows = [{"question": r["question"], "answer": r["answer"]} for r in train]
     return GRPOTrainer(cfg, rows, [{"question": r["question"], "answer": r["answer"]} for r in test[:4]])
 
@@ -89,7 +113,11 @@ def _force_reward_signal(trainer):
         from training.grpo.advantages import outcome_advantages
 
         r = (torch.arange(mask.shape[0]) % 2).float()
-        return r, outcome_advantages(r, trainer.cfg.group_size), {"reward_mean": float(r.mean()), "accuracy": 0.0}
+        return (
+            r,
+            outcome_advantages(r, trainer.cfg.group_size),
+            {"reward_mean": float(r.mean()), "accuracy": 0.0},
+        )
 
     trainer.score = score
 
@@ -117,8 +145,17 @@ def test_train_smoke_writes_metrics_and_model(tiny, tmp_path):
     summary = t.train()
     recs = read_metrics(tmp_path / "grpo")
     step_recs = [r for r in recs if "reward_mean" in r]
-    for key in ("reward_mean", "reward_std", "accuracy", "zero_std_groups", "kl", "clip_fraction",
-                "response_length", "entropy", "samples"):
+    for key in (
+        "reward_mean",
+        "reward_std",
+        "accuracy",
+        "zero_std_groups",
+        "kl",
+        "clip_fraction",
+        "response_length",
+        "entropy",
+        "samples",
+    ):
         assert key in step_recs[0]
     assert any("eval/accuracy" in r for r in recs)
     assert (tmp_path / "grpo" / "final" / "model.safetensors").exists()

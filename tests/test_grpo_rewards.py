@@ -21,11 +21,14 @@ def test_gsm8k_reference_solutions_verify_against_their_gold(shared_data):
 
     rows = _jsonl(shared_data / "gsm8k" / "test.jsonl", 40)
     with Verifier() as v:
-        res = check_solutions([r["answer"] for r in rows], [gsm8k_answer(r["answer"]) for r in rows], "gsm8k", v)
+        res = check_solutions(
+            [r["answer"] for r in rows], [gsm8k_answer(r["answer"]) for r in rows], "gsm8k", v
+        )
         assert all(r.correct for r in res)
         # A shifted answer is wrong.
-        wrong = check_solutions([r["answer"] for r in rows[1:]], [gsm8k_answer(r["answer"]) for r in rows[:-1]],
-                                "gsm8k", v)
+        wrong = check_solutions(
+            [r["answer"] for r in rows[1:]], [gsm8k_answer(r["answer"]) for r in rows[:-1]], "gsm8k", v
+        )
         assert sum(r.correct for r in wrong) < 5
 
 

@@ -12,7 +12,9 @@ def test_load_rows_jsonl_parquet_and_skip_incomplete(tmp_path):
     rows = [{"question": "q1", "solution": "s1"}, {"question": "q2"}, {"question": "q3", "solution": "s3"}]
     (tmp_path / "a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     pq.write_table(pa.Table.from_pylist([rows[0], rows[2]]), tmp_path / "b.parquet")
-    got, skipped = select_fields(load_rows(str(tmp_path / "a.jsonl")), {"question": "question", "solution": "solution"})
+    got, skipped = select_fields(
+        load_rows(str(tmp_path / "a.jsonl")), {"question": "question", "solution": "solution"}
+    )
     assert [r["question"] for r in got] == ["q1", "q3"] and skipped == 1
     assert len(load_rows(str(tmp_path / "b.parquet"))) == 2
 
@@ -28,7 +30,9 @@ def test_response_rendering_matches_chat_template():
     assert response_text(tok, r["question"], r["solution"]) == " " + r["solution"] + tok.eos_token
     p, resp = encode_pair(tok, r["question"], r["solution"])
     assert resp[-1] == tok.eos_token_id
-    assert all(len(tok.decode([t])) == 1 for t in resp if tok.decode([t]).strip().isdigit())  # one digit per token
+    assert all(
+        len(tok.decode([t])) == 1 for t in resp if tok.decode([t]).strip().isdigit()
+    )  # one digit per token
 
 
 def test_sft_short_run_learns_and_exports(tmp_path):
@@ -36,9 +40,19 @@ def test_sft_short_run_learns_and_exports(tmp_path):
     from training.sft import SFTConfig, train_sft
     from training.tasks.arithmetic import ArithmeticTask
 
-    cfg = SFTConfig(model="tiny:arithmetic", data="task:arithmetic", output_dir=str(tmp_path / "sft"), steps=30,
-                    batch_size=4, micro_batch_size=2, context_length=128, eval_size=8, tiny_hidden_size=32,
-                    tiny_layers=2, task=ArithmeticTask(train_size=400, test_size=8))
+    cfg = SFTConfig(
+        model="tiny:arithmetic",
+        data="task:arithmetic",
+        output_dir=str(tmp_path / "sft"),
+        steps=30,
+        batch_size=4,
+        micro_batch_size=2,
+        context_length=128,
+        eval_size=8,
+        tiny_hidden_size=32,
+        tiny_layers=2,
+        task=ArithmeticTask(train_size=400, test_size=8),
+    )
     cfg.optim.lr = 3e-3
     cfg.optim.warmup_steps = 0
     cfg.metrics.log_every = 5

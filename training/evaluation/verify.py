@@ -190,8 +190,9 @@ def verify(pred: str | None, gold: str | None) -> bool:
     return default_verifier().check([pred], [gold])[0].correct
 
 
-def check_solutions(texts: list[str], golds: list[str | None], kind: str = "auto",
-                    verifier: Verifier | None = None) -> list[VerifyResult]:
+def check_solutions(
+    texts: list[str], golds: list[str | None], kind: str = "auto", verifier: Verifier | None = None
+) -> list[VerifyResult]:
     """Extract the answer of each solution text and verify it against its gold answer."""
     preds = [extract_answer(t, kind) for t in texts]
     return (verifier or default_verifier()).check(preds, golds)
