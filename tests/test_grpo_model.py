@@ -179,3 +179,25 @@ def test_sft_packing_masks_prompts(tiny):
     assert int((labels != -100).sum()) == n_resp
     assert int(mask.sum()) == sum(len(p) + len(r) for p, r in pairs)
     assert (labels[mask == 0] == -100).all()
+
+
+def test_right_padding_needs_no_mask(tiny):
+    from training.grpo.logprobs import right_padded_only
+
+    _, tok, model, train, _ = tiny
+    model.eval()
+    pairs = [encode_pair(tok, r["question"], r["solution"]) for r in train[:3]]
+    C = max(len(r) for _, r in pairs) + 2
+    P = len(pairs[0][0])
+    assert all(len(p) == P for p, _ in pairs)  # equal-length prompts: no left padding
+    ids = torch.full((3, P + C), tok.pad_token_id)
+    mask = torch.zeros(3, P + C, dtype=torch.long)
+    for i, (p, r) in enumerate(pairs):
+        ids[i, : P + len(r)] = torch.tensor(p + r)
+        mask[i, : P + len(r)] = 1
+    assert right_padded_only(mask) and not right_padded_only(torch.tensor([[0, 1, 1]]))
+    fast, _ = completion_logprobs(model, ids, mask, C)
+    full = model(input_ids=ids, attention_mask=mask).logits[:, -C - 1 : -1].log_softmax(-1)
+    slow = full.gather(-1, ids[:, -C:, None]).squeeze(-1)
+    real = mask[:, -C:].bool()
+    assert torch.allclose(fast[real], slow[real], atol=1e-5)

@@ -117,9 +117,18 @@ def generate_loop(
     ids, mask = prompt_ids.to(device), prompt_mask.to(device)
     n = ids.shape[0]
     cache = DynamicCache()
+    # Prompts of equal length need no mask at all: new tokens only attend to real tokens (finished
+    # rows keep decoding pads, which are masked out afterwards and never seen by other rows). The
+    # model then takes its causal attention path instead of building a 4D mask every token.
+    padded = not bool(mask.all())
     pos = position_ids_from_mask(mask)
     out = model(
-        input_ids=ids, attention_mask=mask, position_ids=pos, cache=cache, use_cache=True, logits_to_keep=1
+        input_ids=ids,
+        attention_mask=mask if padded else None,
+        position_ids=pos if padded else None,
+        cache=cache,
+        use_cache=True,
+        logits_to_keep=1,
     )
     next_pos = pos[:, -1:] + 1
     tokens, logps = [], []
@@ -132,9 +141,14 @@ def generate_loop(
         done |= tok == eos_id
         if bool(done.all()):
             break
-        mask = torch.cat([mask, torch.ones((n, 1), dtype=mask.dtype, device=device)], dim=1)
+        if padded:
+            mask = torch.cat([mask, torch.ones((n, 1), dtype=mask.dtype, device=device)], dim=1)
         out = model(
-            input_ids=tok[:, None], attention_mask=mask, position_ids=next_pos, cache=cache, use_cache=True
+            input_ids=tok[:, None],
+            attention_mask=mask if padded else None,
+            position_ids=next_pos if padded else None,
+            cache=cache,
+            use_cache=True,
         )
         next_pos = next_pos + 1
     gen = torch.stack(tokens, dim=1)
