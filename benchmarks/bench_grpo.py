@@ -10,7 +10,7 @@ Reported: held-out accuracy curve of each (JSON + PNG), the gain over the SFT mo
 whole run (model load + training, evaluation excluded) and time per step, their ratios (ours / TRL),
 and other processes' CPU use around each run (this machine is shared).
 
-    python -m benchmarks grpo          # BENCH_GRPO_STEPS=60 by default
+    python -m benchmarks grpo          # BENCH_GRPO_STEPS=40 by default
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def _config(out: Path):
     from corpus.recipe import load_config
     from training.grpo.trainer import GRPOConfig
 
-    steps = int(os.environ.get("BENCH_GRPO_STEPS", "60"))
+    steps = int(os.environ.get("BENCH_GRPO_STEPS", "40"))
     return load_config(
         GRPOConfig,
         ROOT / "pipelines" / "grpo-sample.yaml",
