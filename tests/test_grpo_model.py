@@ -201,3 +201,33 @@ def test_right_padding_needs_no_mask(tiny):
     slow = full.gather(-1, ids[:, -C:, None]).squeeze(-1)
     real = mask[:, -C:].bool()
     assert torch.allclose(fast[real], slow[real], atol=1e-5)
+
+
+def test_shared_prompt_logprobs_match_plain(tiny):
+    from training.grpo.logprobs import grouped_completion_logprobs
+
+    _, tok, model, train, _ = tiny
+    qs = ["What is 1 + 34?", train[0]["question"]]  # different prompt lengths: left padding
+    ro = rollout(
+        model,
+        [encode_prompt(tok, q) for q in qs],
+        3,
+        10,
+        tok.eos_token_id,
+        tok.pad_token_id,
+        generator=torch.Generator().manual_seed(0),
+    )
+    C = ro.completion_ids.shape[1]
+    plain, _ = completion_logprobs(model, ro.input_ids, ro.attention_mask, C)
+    model.zero_grad()
+    k = ro.completion_mask.bool()
+    plain[k].sum().backward()
+    g_plain = [p.grad.clone() for p in model.parameters()]
+    model.zero_grad()
+    shared, _ = grouped_completion_logprobs(
+        model, ro.prompt_ids[::3], ro.prompt_mask[::3], ro.completion_ids, ro.completion_mask, 3
+    )
+    shared[k].sum().backward()
+    assert torch.allclose(plain[k], shared[k], atol=1e-5)
+    assert all(torch.allclose(a, p.grad, atol=1e-4) for a, p in zip(g_plain, model.parameters()))
+    model.zero_grad()

@@ -66,3 +66,60 @@ def completion_logprobs(
         with torch.no_grad():
             entropy = -(logp_all.exp() * logp_all).sum(-1)
     return logp, entropy
+
+
+def grouped_completion_logprobs(
+    model: torch.nn.Module,
+    prompt_ids: torch.Tensor,
+    prompt_mask: torch.Tensor,
+    completion_ids: torch.Tensor,
+    completion_mask: torch.Tensor,
+    group_size: int,
+    temperature: float = 1.0,
+    with_entropy: bool = False,
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Same result as `completion_logprobs`, computing each group's shared prompt once.
+
+    GRPO's G outputs of a question share its prompt: the prompt goes through the model once per
+    question (`prompt_ids` [Q, P]), its KV cache is repeated G times (differentiably, so gradients
+    through the prompt's keys/values are summed over the group exactly as in the unshared
+    computation), and only the completions [Q·G, C] run through the model per output.
+    """
+    from transformers import DynamicCache
+
+    cache = DynamicCache()
+    padded = not bool(prompt_mask.all())
+    out_p = model(
+        input_ids=prompt_ids,
+        attention_mask=prompt_mask if padded else None,
+        position_ids=position_ids_from_mask(prompt_mask) if padded else None,
+        cache=cache,
+        use_cache=True,
+        logits_to_keep=1,
+    )
+    for layer in cache.layers:
+        layer.keys = layer.keys.repeat_interleave(group_size, dim=0)
+        layer.values = layer.values.repeat_interleave(group_size, dim=0)
+    full_mask = torch.cat([prompt_mask.repeat_interleave(group_size, 0), completion_mask], dim=1)
+    pos = position_ids_from_mask(full_mask)[:, prompt_ids.shape[1] :]
+    C = completion_ids.shape[1]
+    # Trailing completion padding needs no mask (causal); prompt padding does.
+    out_c = model(
+        input_ids=completion_ids,
+        attention_mask=full_mask if padded else None,
+        position_ids=pos,
+        cache=cache,
+        use_cache=True,
+        logits_to_keep=C,
+    )
+    first = out_p.logits[:, -1:, :].repeat_interleave(group_size, dim=0)
+    logits = torch.cat([first, out_c.logits[:, :-1, :]], dim=1).float()
+    if temperature != 1.0:
+        logits = logits / temperature
+    logp_all = torch.log_softmax(logits, dim=-1)
+    logp = logp_all.gather(-1, completion_ids.unsqueeze(-1)).squeeze(-1)
+    entropy = None
+    if with_entropy:
+        with torch.no_grad():
+            entropy = -(logp_all.exp() * logp_all).sum(-1)
+    return logp, entropy

@@ -88,6 +88,9 @@ class GRPOConfig:
     """Sampling temperature (also applied to the log-probs of the ratio and KL)."""
     top_p: float = 1.0
     """Nucleus sampling mass."""
+    share_prompt: bool = True
+    """Compute each question's prompt once for its G outputs in the log-prob forwards (same result;
+    needs micro_batch_size to be a multiple of group_size, else the plain forward is used)."""
     rollout_backend: str = "loop"
     """loop (our KV-cache loop) or hf (model.generate)."""
     mu: int = 1
@@ -273,7 +276,6 @@ class GRPOTrainer:
     def step(self) -> dict:
         """One exploration stage + μ policy updates; returns the step's metrics."""
         from training.chat import encode_prompt
-        from training.grpo.logprobs import completion_logprobs
         from training.grpo.loss import BatchShape, grpo_loss
         from training.grpo.rollout import rollout
 
@@ -301,39 +303,19 @@ class GRPOTrainer:
         rewards, adv, rstats = self.score(questions, texts, ro.completion_ids, ro.completion_mask)
         t_rew = time.perf_counter()
 
-        input_ids, attn = ro.input_ids, ro.attention_mask
-        C = ro.completion_ids.shape[1]
-        N = input_ids.shape[0]
+        N = ro.completion_ids.shape[0]
         mask = ro.completion_mask.float()
         ref_logp = None
         if cfg.beta != 0.0:
             with torch.inference_mode():
                 ref_logp = torch.cat(
-                    [
-                        completion_logprobs(
-                            self.ref,
-                            input_ids[s : s + cfg.micro_batch_size],
-                            attn[s : s + cfg.micro_batch_size],
-                            C,
-                            cfg.temperature,
-                        )[0]
-                        for s in range(0, N, cfg.micro_batch_size)
-                    ]
+                    [self._logprobs(self.ref, ro, s)[0] for s in range(0, N, cfg.micro_batch_size)]
                 ).clone()
         old_logp = ro.old_logprobs
         if cfg.mu > 1 and old_logp is None:  # hf backend: one forward for π_θold
             with torch.inference_mode():
                 old_logp = torch.cat(
-                    [
-                        completion_logprobs(
-                            policy,
-                            input_ids[s : s + cfg.micro_batch_size],
-                            attn[s : s + cfg.micro_batch_size],
-                            C,
-                            cfg.temperature,
-                        )[0]
-                        for s in range(0, N, cfg.micro_batch_size)
-                    ]
+                    [self._logprobs(policy, ro, s)[0] for s in range(0, N, cfg.micro_batch_size)]
                 ).clone()
         t_ref = time.perf_counter()
 
@@ -344,9 +326,7 @@ class GRPOTrainer:
         for _ in range(cfg.mu):
             for s in range(0, N, cfg.micro_batch_size):
                 sl = slice(s, s + cfg.micro_batch_size)
-                logp, ent = completion_logprobs(
-                    self.policy, input_ids[sl], attn[sl], C, cfg.temperature, with_entropy=True
-                )
+                logp, ent = self._logprobs(self.policy, ro, s, with_entropy=True)
                 # μ = 1: π_θold = π_θ, so the ratio is exactly 1 (its gradient is ∇log π_θ).
                 old = logp.detach() if cfg.mu == 1 else old_logp[sl]
                 loss, st = grpo_loss(
@@ -401,6 +381,33 @@ class GRPOTrainer:
                 for i in range(0, N, max(1, N // cfg.samples_to_log))
             ][: cfg.samples_to_log]
         return metrics
+
+    def _logprobs(self, model, ro, start: int, with_entropy: bool = False):
+        """Per-token log-probs of micro-batch rows start … start+micro_batch_size of a rollout.
+
+        When micro-batches hold whole groups, each question's prompt is computed once
+        (grouped_completion_logprobs: same values, fewer FLOPs); otherwise the plain per-row forward.
+        """
+        from training.grpo.logprobs import completion_logprobs, grouped_completion_logprobs
+
+        cfg, G = self.cfg, self.cfg.group_size
+        sl = slice(start, start + cfg.micro_batch_size)
+        if cfg.share_prompt and cfg.micro_batch_size % G == 0 and start % G == 0:
+            qs = slice(start // G, (start + cfg.micro_batch_size) // G)
+            return grouped_completion_logprobs(
+                model,
+                ro.prompt_ids[::G][qs],
+                ro.prompt_mask[::G][qs],
+                ro.completion_ids[sl],
+                ro.completion_mask[sl],
+                G,
+                cfg.temperature,
+                with_entropy,
+            )
+        C = ro.completion_ids.shape[1]
+        return completion_logprobs(
+            model, ro.input_ids[sl], ro.attention_mask[sl], C, cfg.temperature, with_entropy=with_entropy
+        )
 
     def evaluate(self) -> dict:
         from training.grpo.heldout import greedy_accuracy
