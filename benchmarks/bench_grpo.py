@@ -105,7 +105,9 @@ def run_trl(cfg, train_rows, eval_rows, out: Path) -> dict:
 
         def on_step_end(self, args, st, control, model=None, **kw):
             state["steps"].append(time.perf_counter() - state["step_t0"])
-            if st.global_step % cfg.eval_every == 0 or st.global_step == cfg.steps_per_iteration:
+            if (
+                cfg.eval_every and st.global_step % cfg.eval_every == 0
+            ) or st.global_step == cfg.steps_per_iteration:
                 t0 = time.perf_counter()
                 acc = greedy_accuracy(
                     model, tok, eval_rows, cfg.answer_kind, cfg.max_new_tokens, verifier=verifier
