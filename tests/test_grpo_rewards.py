@@ -48,7 +48,7 @@ def test_equivalent_forms_and_bad_gold():
 
 
 def test_timeout_is_reported_and_pool_recovers():
-    v = Verifier(timeout=0.001)  # a spawned worker cannot even start in 1 ms
+    v = Verifier(timeout=0.0)  # no answer can be checked in 0 s, even by a started worker
     try:
         res = v.check([r"\sqrt{2}"], [r"\sqrt{2}"])
         assert res[0].status == "timeout" and not res[0].correct

@@ -84,6 +84,12 @@ def _latex(s: str) -> str:
     return s if s.startswith("$") or "\\boxed" in s else f"${s}$"
 
 
+def _warm_up() -> bool:
+    import math_verify  # noqa: F401  (the import is the point: sympy takes seconds to load)
+
+    return True
+
+
 def _check_in_worker(pred: str, gold: str) -> tuple[bool, str]:
     """Runs inside a worker process: math-verify parse + verify (sympy)."""
     from math_verify import parse
@@ -106,9 +112,10 @@ class Verifier:
     the first answer that is not a plain number.
     """
 
-    def __init__(self, workers: int = 1, timeout: float = 5.0):
+    def __init__(self, workers: int = 1, timeout: float = 5.0, startup_timeout: float = 120.0):
         self.workers = workers
         self.timeout = timeout
+        self.startup_timeout = startup_timeout
         self._pool: cf.ProcessPoolExecutor | None = None
 
     def __enter__(self) -> Verifier:
@@ -134,6 +141,10 @@ class Verifier:
         if self._pool is None:
             # spawn: the parent may hold torch threads and open files; fork would copy them.
             self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=mp.get_context("spawn"))
+            # Start the workers and import sympy/math-verify before any answer's clock starts: on a
+            # loaded machine start-up alone can exceed the per-answer timeout.
+            for fut in [self._pool.submit(_warm_up) for _ in range(self.workers)]:
+                fut.result(timeout=self.startup_timeout)
         return self._pool
 
     def check(self, preds: list[str | None], golds: list[str | None]) -> list[VerifyResult]:

@@ -114,7 +114,7 @@ class RewardModel:
                 loss.backward()
                 self.optimizer.step()
                 self.optimizer.zero_grad(set_to_none=True)
-                losses.append(float(loss))
+                losses.append(float(loss.detach()))
                 correct += int(((logits > 0).float() == labels).sum())
         replayed = len(mix) - len(examples)
         self.history.extend(examples)
