@@ -163,9 +163,10 @@ def test_train_smoke_writes_metrics_and_model(tiny, tmp_path):
 
 
 def test_process_supervision_and_dr_grpo_step(tiny, tmp_path):
-    t = _trainer(tiny, tmp_path, supervision="process", loss_type="dr_grpo")
+    t = _trainer(tiny, tmp_path, supervision="process", loss_type="dr_grpo", mu=2)
     m = t.step()
     assert m["response_length"] > 0
+    assert 0.0 <= m["clip_fraction"] <= 1.0
 
 
 def test_sft_packing_masks_prompts(tiny):
