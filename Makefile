@@ -78,7 +78,7 @@ clean:
 DATA ?= ../shared/data
 EVAL_LIMIT ?= 20
 EVAL_OUT ?= runs/eval
-MODEL ?= $(firstword $(wildcard runs/grpo/final runs/sft/final runs/pretrain/final))
+MODEL ?= $(firstword $(wildcard runs/grpo-sample/final runs/sft-sample/final runs/sample/pretrain/final))
 EVAL_MODE ?= $(if $(findstring pretrain,$(MODEL)),fewshot,zeroshot)
 EVAL_BENCHMARKS := gsm8k=$(DATA)/gsm8k/test.jsonl math=$(DATA)/math/test.jsonl.gz \
 	math500=$(DATA)/math/math500_test.jsonl cmath=$(DATA)/cmath/cmath_test.jsonl mgsm-zh=$(DATA)/mgsm/mgsm_zh.tsv \
@@ -105,3 +105,17 @@ pretrain: install
 	else \
 	  $(BIN)/accelerate launch --config_file $(ACCELERATE_CONFIG) -m corpus.cli train pretrain --recipe $(PRETRAIN_RECIPE) $(ARGS); \
 	fi
+
+# SFT then GRPO on the embedded arithmetic task (docs/sft-grpo.md); real runs: SFT_RECIPE / GRPO_RECIPE.
+SFT_RECIPE ?= pipelines/sft-sample.yaml
+GRPO_RECIPE ?= pipelines/grpo-sample.yaml
+SFT_OUT ?= runs/sft-sample
+
+sft: install
+	$(BIN)/mathmine train sft --recipe $(SFT_RECIPE) output_dir=$(SFT_OUT) $(ARGS)
+
+$(SFT_OUT)/final/config.json:
+	$(MAKE) sft
+
+grpo: install $(SFT_OUT)/final/config.json
+	$(BIN)/mathmine train grpo --recipe $(GRPO_RECIPE) $(ARGS)

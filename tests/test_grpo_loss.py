@@ -64,8 +64,9 @@ def test_dr_grpo_aggregation_constant_denominator():
 def test_separate_upper_clip():
     logp, old, adv, mask = _case()
     shape = BatchShape(num_outputs=2, num_tokens=5, max_len=4)
-    loss, _ = grpo_loss(logp, old, None, adv, mask, shape, epsilon=0.2, epsilon_high=0.28, beta=0.0,
-                        loss_type="token")
+    loss, _ = grpo_loss(
+        logp, old, None, adv, mask, shape, epsilon=0.2, epsilon_high=0.28, beta=0.0, loss_type="token"
+    )
     obj = _per_token_objective()
     obj[0, 0] = 1.28  # clip at 1 + 0.28 instead of 1.2
     assert torch.isclose(loss, -obj.sum() / 5, atol=1e-6)
@@ -94,5 +95,12 @@ def test_ratio_one_gradient_is_advantage_weighted_logprob():
 def test_loss_variants_are_a_mapping():
     assert set(AGGREGATIONS) == {"grpo", "token", "dr_grpo"}
     with pytest.raises(ValueError):
-        grpo_loss(torch.zeros(1, 1), torch.zeros(1, 1), None, torch.zeros(1), torch.ones(1, 1),
-                  BatchShape(1, 1, 1), loss_type="nope")
+        grpo_loss(
+            torch.zeros(1, 1),
+            torch.zeros(1, 1),
+            None,
+            torch.zeros(1),
+            torch.ones(1, 1),
+            BatchShape(1, 1, 1),
+            loss_type="nope",
+        )

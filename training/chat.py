@@ -9,7 +9,9 @@ from __future__ import annotations
 
 
 def prompt_text(tokenizer, question: str, system: str | None = None) -> str:
-    msgs = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": question}]
+    msgs = ([{"role": "system", "content": system}] if system else []) + [
+        {"role": "user", "content": question}
+    ]
     return tokenizer.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True)
 
 
@@ -30,7 +32,9 @@ def encode_prompt(tokenizer, question: str, system: str | None = None) -> list[i
     return tokenizer(prompt_text(tokenizer, question, system), add_special_tokens=False)["input_ids"]
 
 
-def encode_pair(tokenizer, question: str, answer: str, system: str | None = None) -> tuple[list[int], list[int]]:
+def encode_pair(
+    tokenizer, question: str, answer: str, system: str | None = None
+) -> tuple[list[int], list[int]]:
     """(prompt ids, response ids) for one example."""
     p = encode_prompt(tokenizer, question, system)
     r = tokenizer(response_text(tokenizer, question, answer, system), add_special_tokens=False)["input_ids"]

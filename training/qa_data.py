@@ -12,7 +12,9 @@ import json
 from pathlib import Path
 
 
-def load_rows(source: str, split: str = "train", config: str | None = None, limit: int | None = None) -> list[dict]:
+def load_rows(
+    source: str, split: str = "train", config: str | None = None, limit: int | None = None
+) -> list[dict]:
     """Rows of a local .jsonl/.jsonl.gz/.parquet file (or folder of parquet), else a hub dataset id."""
     path = Path(source)
     rows: list[dict]

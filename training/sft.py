@@ -71,7 +71,9 @@ class SFTConfig:
     """Rows per forward/backward (gradient accumulation makes up the batch)."""
     context_length: int = 4096
     """Tokens per packed row."""
-    optim: OptimConfig = field(default_factory=lambda: OptimConfig(lr=5e-5, schedule="constant", warmup_steps=0))
+    optim: OptimConfig = field(
+        default_factory=lambda: OptimConfig(lr=5e-5, schedule="constant", warmup_steps=0)
+    )
     """AdamW and schedule (paper: constant 5e-5)."""
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
     """Logging."""
@@ -89,8 +91,9 @@ class SFTConfig:
     """torch CPU threads (None: torch's default)."""
 
 
-def pack_examples(pairs: list[tuple[list[int], list[int]]], context_length: int,
-                  pad_id: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, int]:
+def pack_examples(
+    pairs: list[tuple[list[int], list[int]]], context_length: int, pad_id: int
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, int]:
     """Next-fit packing into rows; returns (input_ids, attention_mask, labels, truncated count).
 
     >>> ids, mask, labels, cut = pack_examples([([1, 2], [3, 4]), ([5], [6])], 8, 0)
@@ -149,7 +152,9 @@ def prepare(cfg: SFTConfig) -> tuple[str, list[dict], list[dict]]:
         rows = rows[: cfg.max_examples]
     model_path = cfg.model
     if cfg.model == "tiny:arithmetic":
-        model_path = str(make_task_model(out / "init", raw, cfg.tiny_hidden_size, cfg.tiny_layers, seed=cfg.seed))
+        model_path = str(
+            make_task_model(out / "init", raw, cfg.tiny_hidden_size, cfg.tiny_layers, seed=cfg.seed)
+        )
     return model_path, rows, eval_rows[: cfg.eval_size]
 
 
@@ -193,8 +198,10 @@ def train_sft(cfg: SFTConfig) -> dict:
     logger = MetricsLogger(out, cfg.metrics, accelerator.is_main_process)
     logger.truncate_after(start)
     device = accelerator.device
-    print(f"sft: {len(pairs)} examples -> {n_rows} rows of {cfg.context_length} tokens "
-          f"({truncated} truncated); {cfg.steps} steps x {cfg.batch_size} rows")
+    print(
+        f"sft: {len(pairs)} examples -> {n_rows} rows of {cfg.context_length} tokens "
+        f"({truncated} truncated); {cfg.steps} steps x {cfg.batch_size} rows"
+    )
     model.train()
     t0 = time.time()
     last_loss = float("nan")
@@ -215,11 +222,14 @@ def train_sft(cfg: SFTConfig) -> dict:
             width = int(b_mask.sum(-1).max())  # drop all-padding columns at the end
             b_ids, b_mask, b_lab = b_ids[:, :width], b_mask[:, :width], b_lab[:, :width]
             logits = model(input_ids=b_ids, attention_mask=b_mask).logits[:, :-1].float()
-            loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]),
-                                                     b_lab[:, 1:].reshape(-1), ignore_index=-100,
-                                                     reduction="sum")
+            loss = torch.nn.functional.cross_entropy(
+                logits.reshape(-1, logits.shape[-1]),
+                b_lab[:, 1:].reshape(-1),
+                ignore_index=-100,
+                reduction="sum",
+            )
             accelerator.backward(loss / max(tok_sum, 1))
-            loss_sum += float(loss)
+            loss_sum += float(loss.detach())
         if cfg.optim.grad_clip > 0:
             accelerator.clip_grad_norm_(model.parameters(), cfg.optim.grad_clip)
         optimizer.step()
@@ -227,13 +237,27 @@ def train_sft(cfg: SFTConfig) -> dict:
         optimizer.zero_grad(set_to_none=True)
         last_loss = loss_sum / max(tok_sum, 1)
         if (step + 1) % cfg.metrics.log_every == 0 or step + 1 == cfg.steps:
-            logger.log(step + 1, {"loss": last_loss, "lr": scheduler.get_last_lr()[0], "response_tokens": tok_sum,
-                                  "elapsed_s": time.time() - t0})
+            logger.log(
+                step + 1,
+                {
+                    "loss": last_loss,
+                    "lr": scheduler.get_last_lr()[0],
+                    "response_tokens": tok_sum,
+                    "elapsed_s": time.time() - t0,
+                },
+            )
         if cfg.checkpoint.every and (step + 1) % cfg.checkpoint.every == 0 and step + 1 < cfg.steps:
             ckpt.save(accelerator, out, step + 1, {"examples": len(pairs)}, cfg.checkpoint.keep_last)
     final = ckpt.export_hf(accelerator, model, tok, out / "final")
-    summary = {"steps": cfg.steps, "examples": len(pairs), "rows": n_rows, "truncated": truncated,
-               "final_loss": last_loss, "train_seconds": time.time() - t0, "model": str(final)}
+    summary = {
+        "steps": cfg.steps,
+        "examples": len(pairs),
+        "rows": n_rows,
+        "truncated": truncated,
+        "final_loss": last_loss,
+        "train_seconds": time.time() - t0,
+        "model": str(final),
+    }
     if eval_rows:
         acc = greedy_accuracy(accelerator.unwrap_model(model), tok, eval_rows, cfg.answer_kind)
         summary["heldout_accuracy"] = acc["accuracy"]
@@ -246,8 +270,12 @@ def train_sft(cfg: SFTConfig) -> dict:
 
 
 @click.command("sft")
-@click.option("--recipe", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="YAML recipe (e.g. pipelines/sft-sample.yaml); defaults are the paper's.")
+@click.option(
+    "--recipe",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="YAML recipe (e.g. pipelines/sft-sample.yaml); defaults are the paper's.",
+)
 @click.argument("overrides", nargs=-1)
 def sft_cli(recipe: str | None, overrides: tuple[str, ...]) -> None:
     """Supervised fine-tuning on question -> solution pairs (loss on responses, packed examples).
@@ -262,5 +290,3 @@ def sft_cli(recipe: str | None, overrides: tuple[str, ...]) -> None:
     if "heldout_accuracy" in summary:
         msg += f", held-out greedy accuracy {summary['heldout_accuracy']:.1%}"
     click.echo(msg)
-
-

@@ -33,30 +33,51 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int = 4096):
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
-        vocab_size=vocab_size, special_tokens=SPECIAL_TOKENS, min_frequency=2,
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False,
+        vocab_size=vocab_size,
+        special_tokens=SPECIAL_TOKENS,
+        min_frequency=2,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
     )
     tok.train_from_iterator(texts, trainer=trainer)
     fast = PreTrainedTokenizerFast(
-        tokenizer_object=tok, pad_token="<pad>", bos_token="<s>", eos_token="</s>", unk_token="<unk>",
+        tokenizer_object=tok,
+        pad_token="<pad>",
+        bos_token="<s>",
+        eos_token="</s>",
+        unk_token="<unk>",
     )
     fast.chat_template = CHAT_TEMPLATE
     return fast
 
 
-def build_tiny_model(tokenizer, hidden_size: int = 128, layers: int = 4, heads: int = 4,
-                     intermediate_size: int | None = None, max_positions: int = 2048, seed: int = 0):
+def build_tiny_model(
+    tokenizer,
+    hidden_size: int = 128,
+    layers: int = 4,
+    heads: int = 4,
+    intermediate_size: int | None = None,
+    max_positions: int = 2048,
+    seed: int = 0,
+):
     """A randomly initialised LlamaForCausalLM sized for a CPU."""
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
     torch.manual_seed(seed)
     config = LlamaConfig(
-        vocab_size=len(tokenizer), hidden_size=hidden_size, num_hidden_layers=layers,
-        num_attention_heads=heads, num_key_value_heads=heads,
-        intermediate_size=intermediate_size or 4 * hidden_size, max_position_embeddings=max_positions,
-        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id, tie_word_embeddings=True, rms_norm_eps=1e-5,
+        vocab_size=len(tokenizer),
+        hidden_size=hidden_size,
+        num_hidden_layers=layers,
+        num_attention_heads=heads,
+        num_key_value_heads=heads,
+        intermediate_size=intermediate_size or 4 * hidden_size,
+        max_position_embeddings=max_positions,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+        tie_word_embeddings=True,
+        rms_norm_eps=1e-5,
     )
     return LlamaForCausalLM(config)
 
@@ -87,14 +108,23 @@ def _shard_texts(path: Path, limit: int) -> Iterable[str]:
 
 
 @click.command("tiny-model")
-@click.option("--texts", "texts_path", required=True, type=click.Path(exists=True, path_type=Path),
-              help="Parquet shard or folder of shards whose `text` column trains the tokenizer.")
+@click.option(
+    "--texts",
+    "texts_path",
+    required=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Parquet shard or folder of shards whose `text` column trains the tokenizer.",
+)
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Output model folder.")
 @click.option("--vocab-size", default=4096, show_default=True)
 @click.option("--hidden-size", default=128, show_default=True)
 @click.option("--layers", default=4, show_default=True)
 @click.option("--max-docs", default=20000, show_default=True, help="Documents used to train the tokenizer.")
-def tiny_model_cli(texts_path: Path, out: Path, vocab_size: int, hidden_size: int, layers: int, max_docs: int):
+def tiny_model_cli(
+    texts_path: Path, out: Path, vocab_size: int, hidden_size: int, layers: int, max_docs: int
+):
     """Build the tiny Llama model and BPE tokenizer used by the embedded default."""
-    path = make_tiny(out, _shard_texts(texts_path, max_docs), vocab_size, hidden_size=hidden_size, layers=layers)
+    path = make_tiny(
+        out, _shard_texts(texts_path, max_docs), vocab_size, hidden_size=hidden_size, layers=layers
+    )
     click.echo(f"tiny model written to {path}")

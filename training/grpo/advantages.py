@@ -16,8 +16,9 @@ from __future__ import annotations
 import torch
 
 
-def outcome_advantages(rewards: torch.Tensor, group_size: int, scale_std: bool = True,
-                       eps: float = 1e-4) -> torch.Tensor:
+def outcome_advantages(
+    rewards: torch.Tensor, group_size: int, scale_std: bool = True, eps: float = 1e-4
+) -> torch.Tensor:
     """Per-output advantages [N] from rewards [N] laid out as consecutive groups of `group_size`."""
     if rewards.numel() % group_size:
         raise ValueError(f"{rewards.numel()} rewards do not split into groups of {group_size}")
@@ -28,8 +29,13 @@ def outcome_advantages(rewards: torch.Tensor, group_size: int, scale_std: bool =
     return adv.reshape(-1)
 
 
-def process_advantages(step_rewards: list[list[tuple[int, float]]], group_size: int, completion_len: int,
-                       scale_std: bool = True, eps: float = 1e-4) -> torch.Tensor:
+def process_advantages(
+    step_rewards: list[list[tuple[int, float]]],
+    group_size: int,
+    completion_len: int,
+    scale_std: bool = True,
+    eps: float = 1e-4,
+) -> torch.Tensor:
     """Per-token advantages [N, completion_len] from (token index where a step ends, reward) lists.
 
     Normalisation is over every step reward of the group's outputs together; a token's advantage is

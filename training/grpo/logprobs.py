@@ -5,6 +5,9 @@ result independent of padding: the attention mask hides pad tokens, and position
 from each sequence's first real token (cumsum of the mask), as `generate` does. Without the latter a
 left-padded prompt would be shifted in RoPE and its log-probs would change with the batch's padding.
 
+A batch with no left padding (prompts of equal length) is run without a mask (see
+`right_padded_only`): the result is the same, the forward is faster.
+
 Only the completion positions are projected to the vocabulary (`logits_to_keep`), which saves the
 largest matmul on the prompt.
 """
@@ -12,6 +15,18 @@ largest matmul on the prompt.
 from __future__ import annotations
 
 import torch
+
+
+def right_padded_only(attention_mask: torch.Tensor) -> bool:
+    """True when every row is real tokens followed only by padding (no left padding, no holes).
+
+    Under causal attention a real token never attends to a later position, so trailing padding
+    cannot change it: such a batch needs no attention mask at all, which lets the model take its
+    fused causal attention path instead of building a 4D mask (a large share of a small model's
+    forward time). Outputs at the padded positions are ignored by the callers.
+    """
+    m = attention_mask.bool()
+    return bool(m[:, 0].all()) and not bool((~m[:, :-1] & m[:, 1:]).any())
 
 
 def position_ids_from_mask(attention_mask: torch.Tensor) -> torch.Tensor:
@@ -32,10 +47,11 @@ def completion_logprobs(
     `temperature` divides the logits first, so the log-probs are those of the distribution the
     tokens were sampled from. Entropy (detached, for logging) is returned when asked.
     """
+    no_mask = right_padded_only(attention_mask)
     out = model(
         input_ids=input_ids,
-        attention_mask=attention_mask,
-        position_ids=position_ids_from_mask(attention_mask),
+        attention_mask=None if no_mask else attention_mask,
+        position_ids=None if no_mask else position_ids_from_mask(attention_mask),
         logits_to_keep=completion_len + 1,
         use_cache=False,
     )
@@ -45,6 +61,63 @@ def completion_logprobs(
     targets = input_ids[:, -completion_len:]
     logp_all = torch.log_softmax(logits, dim=-1)
     logp = logp_all.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
+    entropy = None
+    if with_entropy:
+        with torch.no_grad():
+            entropy = -(logp_all.exp() * logp_all).sum(-1)
+    return logp, entropy
+
+
+def grouped_completion_logprobs(
+    model: torch.nn.Module,
+    prompt_ids: torch.Tensor,
+    prompt_mask: torch.Tensor,
+    completion_ids: torch.Tensor,
+    completion_mask: torch.Tensor,
+    group_size: int,
+    temperature: float = 1.0,
+    with_entropy: bool = False,
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Same result as `completion_logprobs`, computing each group's shared prompt once.
+
+    GRPO's G outputs of a question share its prompt: the prompt goes through the model once per
+    question (`prompt_ids` [Q, P]), its KV cache is repeated G times (differentiably, so gradients
+    through the prompt's keys/values are summed over the group exactly as in the unshared
+    computation), and only the completions [Q·G, C] run through the model per output.
+    """
+    from transformers import DynamicCache
+
+    cache = DynamicCache()
+    padded = not bool(prompt_mask.all())
+    out_p = model(
+        input_ids=prompt_ids,
+        attention_mask=prompt_mask if padded else None,
+        position_ids=position_ids_from_mask(prompt_mask) if padded else None,
+        cache=cache,
+        use_cache=True,
+        logits_to_keep=1,
+    )
+    for layer in cache.layers:
+        layer.keys = layer.keys.repeat_interleave(group_size, dim=0)
+        layer.values = layer.values.repeat_interleave(group_size, dim=0)
+    full_mask = torch.cat([prompt_mask.repeat_interleave(group_size, 0), completion_mask], dim=1)
+    pos = position_ids_from_mask(full_mask)[:, prompt_ids.shape[1] :]
+    C = completion_ids.shape[1]
+    # Trailing completion padding needs no mask (causal); prompt padding does.
+    out_c = model(
+        input_ids=completion_ids,
+        attention_mask=full_mask if padded else None,
+        position_ids=pos,
+        cache=cache,
+        use_cache=True,
+        logits_to_keep=C,
+    )
+    first = out_p.logits[:, -1:, :].repeat_interleave(group_size, dim=0)
+    logits = torch.cat([first, out_c.logits[:, :-1, :]], dim=1).float()
+    if temperature != 1.0:
+        logits = logits / temperature
+    logp_all = torch.log_softmax(logits, dim=-1)
+    logp = logp_all.gather(-1, completion_ids.unsqueeze(-1)).squeeze(-1)
     entropy = None
     if with_entropy:
         with torch.no_grad():

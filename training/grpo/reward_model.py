@@ -66,7 +66,9 @@ class RewardModel:
         if self.tok.pad_token_id is None:
             self.tok.pad_token = self.tok.eos_token
         self.tok.truncation_side = "left"  # keep the end of the solution, where the answer is
-        self.model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=1, dtype=torch.float32)
+        self.model = AutoModelForSequenceClassification.from_pretrained(
+            path, num_labels=1, dtype=torch.float32
+        )
         self.model.config.pad_token_id = self.tok.pad_token_id  # the head pools the last non-pad token
         self.history: list[tuple[str, str, float]] = []
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=self.cfg.lr, weight_decay=0.0)
@@ -76,8 +78,14 @@ class RewardModel:
 
         texts = [prompt_text(self.tok, q) + " " + s for q, s in zip(questions, solutions)]
         self.tok.padding_side = "right"
-        return self.tok(texts, return_tensors="pt", padding=True, truncation=True,
-                        max_length=self.cfg.max_length, add_special_tokens=False)
+        return self.tok(
+            texts,
+            return_tensors="pt",
+            padding=True,
+            truncation=True,
+            max_length=self.cfg.max_length,
+            add_special_tokens=False,
+        )
 
     @torch.no_grad()
     def score(self, questions: list[str], solutions: list[str], batch_size: int = 64) -> list[float]:
@@ -106,9 +114,14 @@ class RewardModel:
                 loss.backward()
                 self.optimizer.step()
                 self.optimizer.zero_grad(set_to_none=True)
-                losses.append(float(loss))
+                losses.append(float(loss.detach()))
                 correct += int(((logits > 0).float() == labels).sum())
         replayed = len(mix) - len(examples)
         self.history.extend(examples)
-        return {"loss": sum(losses) / max(len(losses), 1), "train_accuracy": correct / max(len(mix) * self.cfg.epochs, 1),
-                "new": len(examples), "replayed": replayed, "positives": sum(e[2] for e in examples) / max(len(examples), 1)}
+        return {
+            "loss": sum(losses) / max(len(losses), 1),
+            "train_accuracy": correct / max(len(mix) * self.cfg.epochs, 1),
+            "new": len(examples),
+            "replayed": replayed,
+            "positives": sum(e[2] for e in examples) / max(len(examples), 1),
+        }

@@ -89,8 +89,9 @@ def format_reward(completion: str, kind: str = "gsm8k") -> float:
     return 0.0 if extract_answer(completion, kind) is None else 1.0
 
 
-def answer_rewards(completions: list[str], golds: list[str | None], kind: str = "gsm8k",
-                   verifier: Verifier | None = None) -> tuple[list[float], list[str]]:
+def answer_rewards(
+    completions: list[str], golds: list[str | None], kind: str = "gsm8k", verifier: Verifier | None = None
+) -> tuple[list[float], list[str]]:
     """Outcome rewards (1/0) and the verifier's status for each completion."""
     preds = [extract_answer(c, kind) for c in completions]
     results = (verifier or default_verifier()).check(preds, golds)

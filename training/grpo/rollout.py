@@ -61,8 +61,9 @@ def left_pad(seqs: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Te
     return ids, mask
 
 
-def sample_next(logits: torch.Tensor, temperature: float, top_p: float,
-                generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def sample_next(
+    logits: torch.Tensor, temperature: float, top_p: float, generator: torch.Generator | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Draw one token per row; returns (tokens, their log-probs under the temperature-scaled policy).
 
     The log-prob is taken before top-p truncation: π_θold is the model's distribution, top-p is a
@@ -84,8 +85,9 @@ def sample_next(logits: torch.Tensor, temperature: float, top_p: float,
     return tok, logp.gather(-1, tok[:, None]).squeeze(-1)
 
 
-def _finish(prompt_ids, prompt_mask, gen: torch.Tensor, logps: torch.Tensor | None, eos_id: int,
-            pad_id: int) -> Rollout:
+def _finish(
+    prompt_ids, prompt_mask, gen: torch.Tensor, logps: torch.Tensor | None, eos_id: int, pad_id: int
+) -> Rollout:
     is_eos = gen == eos_id
     # Mask: tokens up to and including the first EOS (all tokens if the row never ended).
     after_eos = (is_eos.long().cumsum(-1) - is_eos.long()) > 0
@@ -97,9 +99,17 @@ def _finish(prompt_ids, prompt_mask, gen: torch.Tensor, logps: torch.Tensor | No
 
 
 @torch.no_grad()
-def generate_loop(model, prompt_ids: torch.Tensor, prompt_mask: torch.Tensor, max_new_tokens: int,
-                  eos_id: int, pad_id: int, temperature: float = 1.0, top_p: float = 1.0,
-                  generator: torch.Generator | None = None) -> Rollout:
+def generate_loop(
+    model,
+    prompt_ids: torch.Tensor,
+    prompt_mask: torch.Tensor,
+    max_new_tokens: int,
+    eos_id: int,
+    pad_id: int,
+    temperature: float = 1.0,
+    top_p: float = 1.0,
+    generator: torch.Generator | None = None,
+) -> Rollout:
     """Sample with a KV cache; one forward over the prompts, then one per new token."""
     from transformers import DynamicCache
 
@@ -107,9 +117,19 @@ def generate_loop(model, prompt_ids: torch.Tensor, prompt_mask: torch.Tensor, ma
     ids, mask = prompt_ids.to(device), prompt_mask.to(device)
     n = ids.shape[0]
     cache = DynamicCache()
+    # Prompts of equal length need no mask at all: new tokens only attend to real tokens (finished
+    # rows keep decoding pads, which are masked out afterwards and never seen by other rows). The
+    # model then takes its causal attention path instead of building a 4D mask every token.
+    padded = not bool(mask.all())
     pos = position_ids_from_mask(mask)
-    out = model(input_ids=ids, attention_mask=mask, position_ids=pos, cache=cache, use_cache=True,
-                logits_to_keep=1)
+    out = model(
+        input_ids=ids,
+        attention_mask=mask if padded else None,
+        position_ids=pos if padded else None,
+        cache=cache,
+        use_cache=True,
+        logits_to_keep=1,
+    )
     next_pos = pos[:, -1:] + 1
     tokens, logps = [], []
     done = torch.zeros(n, dtype=torch.bool, device=device)
@@ -121,25 +141,46 @@ def generate_loop(model, prompt_ids: torch.Tensor, prompt_mask: torch.Tensor, ma
         done |= tok == eos_id
         if bool(done.all()):
             break
-        mask = torch.cat([mask, torch.ones((n, 1), dtype=mask.dtype, device=device)], dim=1)
-        out = model(input_ids=tok[:, None], attention_mask=mask, position_ids=next_pos,
-                    cache=cache, use_cache=True)
+        if padded:
+            mask = torch.cat([mask, torch.ones((n, 1), dtype=mask.dtype, device=device)], dim=1)
+        out = model(
+            input_ids=tok[:, None],
+            attention_mask=mask if padded else None,
+            position_ids=next_pos if padded else None,
+            cache=cache,
+            use_cache=True,
+        )
         next_pos = next_pos + 1
     gen = torch.stack(tokens, dim=1)
     return _finish(ids, prompt_mask.to(device), gen, torch.stack(logps, dim=1), eos_id, pad_id)
 
 
 @torch.no_grad()
-def generate_hf(model, prompt_ids: torch.Tensor, prompt_mask: torch.Tensor, max_new_tokens: int,
-                eos_id: int, pad_id: int, temperature: float = 1.0, top_p: float = 1.0,
-                generator: torch.Generator | None = None) -> Rollout:
+def generate_hf(
+    model,
+    prompt_ids: torch.Tensor,
+    prompt_mask: torch.Tensor,
+    max_new_tokens: int,
+    eos_id: int,
+    pad_id: int,
+    temperature: float = 1.0,
+    top_p: float = 1.0,
+    generator: torch.Generator | None = None,
+) -> Rollout:
     """Sample with `model.generate` (top_k disabled: the paper samples with temperature/top-p only)."""
     device = next(model.parameters()).device
     ids, mask = prompt_ids.to(device), prompt_mask.to(device)
     greedy = temperature <= 0
     kw = {} if greedy else {"temperature": temperature, "top_p": top_p, "top_k": 0}
-    seq = model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=max_new_tokens,
-                         do_sample=not greedy, eos_token_id=eos_id, pad_token_id=pad_id, **kw)
+    seq = model.generate(
+        input_ids=ids,
+        attention_mask=mask,
+        max_new_tokens=max_new_tokens,
+        do_sample=not greedy,
+        eos_token_id=eos_id,
+        pad_token_id=pad_id,
+        **kw,
+    )
     gen = seq[:, ids.shape[1] :]
     if gen.shape[1] == 0:
         gen = torch.full((ids.shape[0], 1), eos_id, dtype=torch.long, device=device)
@@ -149,9 +190,18 @@ def generate_hf(model, prompt_ids: torch.Tensor, prompt_mask: torch.Tensor, max_
 BACKENDS = {"loop": generate_loop, "hf": generate_hf}
 
 
-def rollout(model, prompts: list[list[int]], group_size: int, max_new_tokens: int, eos_id: int, pad_id: int,
-            temperature: float = 1.0, top_p: float = 1.0, backend: str = "loop",
-            generator: torch.Generator | None = None) -> Rollout:
+def rollout(
+    model,
+    prompts: list[list[int]],
+    group_size: int,
+    max_new_tokens: int,
+    eos_id: int,
+    pad_id: int,
+    temperature: float = 1.0,
+    top_p: float = 1.0,
+    backend: str = "loop",
+    generator: torch.Generator | None = None,
+) -> Rollout:
     """G = `group_size` samples for each tokenised prompt; rows i*G … i*G+G-1 belong to prompt i."""
     if backend not in BACKENDS:
         raise ValueError(f"unknown rollout backend {backend!r}; choose from {sorted(BACKENDS)}")
@@ -160,7 +210,8 @@ def rollout(model, prompts: list[list[int]], group_size: int, max_new_tokens: in
     was_training = model.training
     model.eval()
     try:
-        return BACKENDS[backend](model, ids, mask, max_new_tokens, eos_id, pad_id, temperature, top_p,
-                                 generator)
+        return BACKENDS[backend](
+            model, ids, mask, max_new_tokens, eos_id, pad_id, temperature, top_p, generator
+        )
     finally:
         model.train(was_training)

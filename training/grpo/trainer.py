@@ -88,6 +88,9 @@ class GRPOConfig:
     """Sampling temperature (also applied to the log-probs of the ratio and KL)."""
     top_p: float = 1.0
     """Nucleus sampling mass."""
+    share_prompt: bool = True
+    """Compute each question's prompt once for its G outputs in the log-prob forwards (same result;
+    needs micro_batch_size to be a multiple of group_size, else the plain forward is used)."""
     rollout_backend: str = "loop"
     """loop (our KV-cache loop) or hf (model.generate)."""
     mu: int = 1
@@ -112,8 +115,9 @@ class GRPOConfig:
     """Seconds before a math-verify check is abandoned (counted as wrong)."""
     reward_model: RewardModelConfig = field(default_factory=RewardModelConfig)
     """Learned reward model settings (reward=model)."""
-    optim: OptimConfig = field(default_factory=lambda: OptimConfig(
-        lr=1e-6, schedule="constant", warmup_steps=0, weight_decay=0.0))
+    optim: OptimConfig = field(
+        default_factory=lambda: OptimConfig(lr=1e-6, schedule="constant", warmup_steps=0, weight_decay=0.0)
+    )
     """AdamW + schedule (paper: LR 1e-6)."""
     metrics: MetricsConfig = field(default_factory=lambda: MetricsConfig(log_every=1))
     """Logging."""
@@ -135,8 +139,9 @@ def _gold(text: str, kind: str) -> str | None:
     return text.strip() if kind == "plain" else extract_answer(text, kind)
 
 
-def load_questions(source: str, cfg: GRPOConfig, split: str = "train", config: str | None = None,
-                   limit: int | None = None) -> list[dict]:
+def load_questions(
+    source: str, cfg: GRPOConfig, split: str = "train", config: str | None = None, limit: int | None = None
+) -> list[dict]:
     """Rows {question, answer (gold)}; rows whose gold cannot be read are kept with answer None
     (they get reward 0, counted as gold_unparsable) so bad data is visible, not hidden."""
     from training.qa_data import load_rows
@@ -198,6 +203,7 @@ class GRPOTrainer:
         self.logger = MetricsLogger(self.out, cfg.metrics, self.accelerator.is_main_process)
         self.global_step = 0
         self.curve: list[dict] = []
+        self.eval_seconds = 0.0
         self._order: list[int] = []
 
     # -- pieces --------------------------------------------------------------------------------------
@@ -220,8 +226,9 @@ class GRPOTrainer:
             out.append(self.train_rows[self._order.pop()])
         return out
 
-    def score(self, questions: list[dict], texts: list[str], comp_ids: torch.Tensor,
-              mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, dict]:
+    def score(
+        self, questions: list[dict], texts: list[str], comp_ids: torch.Tensor, mask: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, dict]:
         """Rewards [N] (for logging/accuracy), advantages [N] or [N, C], and reward stats."""
         from training.grpo.advantages import outcome_advantages, process_advantages
         from training.grpo.rewards import answer_rewards, format_reward, step_rewards
@@ -235,7 +242,10 @@ class GRPOTrainer:
         else:
             rewards = list(correct)
         if cfg.format_reward_weight:
-            rewards = [r + cfg.format_reward_weight * format_reward(t, cfg.answer_kind) for r, t in zip(rewards, texts)]
+            rewards = [
+                r + cfg.format_reward_weight * format_reward(t, cfg.answer_kind)
+                for r, t in zip(rewards, texts)
+            ]
         r = torch.tensor(rewards, dtype=torch.float)
         scale = cfg.scale_rewards if cfg.scale_rewards is not None else cfg.loss_type != "dr_grpo"
         if cfg.supervision == "process":
@@ -266,7 +276,6 @@ class GRPOTrainer:
     def step(self) -> dict:
         """One exploration stage + μ policy updates; returns the step's metrics."""
         from training.chat import encode_prompt
-        from training.grpo.logprobs import completion_logprobs
         from training.grpo.loss import BatchShape, grpo_loss
         from training.grpo.rollout import rollout
 
@@ -277,33 +286,37 @@ class GRPOTrainer:
         questions = self.next_questions()
         prompts = [encode_prompt(self.tok, q["question"] + cfg.prompt_suffix) for q in questions]
         policy = self.accelerator.unwrap_model(self.policy)
-        ro = rollout(policy, prompts, cfg.group_size, cfg.max_new_tokens, self.tok.eos_token_id,
-                     self.tok.pad_token_id, cfg.temperature, cfg.top_p, cfg.rollout_backend, self.gen)
+        ro = rollout(
+            policy,
+            prompts,
+            cfg.group_size,
+            cfg.max_new_tokens,
+            self.tok.eos_token_id,
+            self.tok.pad_token_id,
+            cfg.temperature,
+            cfg.top_p,
+            cfg.rollout_backend,
+            self.gen,
+        )
         t_gen = time.perf_counter()
         texts = self.tok.batch_decode(ro.completion_ids, skip_special_tokens=True)
         rewards, adv, rstats = self.score(questions, texts, ro.completion_ids, ro.completion_mask)
         t_rew = time.perf_counter()
 
-        input_ids, attn = ro.input_ids, ro.attention_mask
-        C = ro.completion_ids.shape[1]
-        N = input_ids.shape[0]
+        N = ro.completion_ids.shape[0]
         mask = ro.completion_mask.float()
         ref_logp = None
         if cfg.beta != 0.0:
             with torch.inference_mode():
-                ref_logp = torch.cat([
-                    completion_logprobs(self.ref, input_ids[s : s + cfg.micro_batch_size],
-                                        attn[s : s + cfg.micro_batch_size], C, cfg.temperature)[0]
-                    for s in range(0, N, cfg.micro_batch_size)
-                ]).clone()
+                ref_logp = torch.cat(
+                    [self._logprobs(self.ref, ro, s)[0] for s in range(0, N, cfg.micro_batch_size)]
+                ).clone()
         old_logp = ro.old_logprobs
         if cfg.mu > 1 and old_logp is None:  # hf backend: one forward for π_θold
             with torch.inference_mode():
-                old_logp = torch.cat([
-                    completion_logprobs(policy, input_ids[s : s + cfg.micro_batch_size],
-                                        attn[s : s + cfg.micro_batch_size], C, cfg.temperature)[0]
-                    for s in range(0, N, cfg.micro_batch_size)
-                ]).clone()
+                old_logp = torch.cat(
+                    [self._logprobs(policy, ro, s)[0] for s in range(0, N, cfg.micro_batch_size)]
+                ).clone()
         t_ref = time.perf_counter()
 
         shape = BatchShape(num_outputs=N, num_tokens=int(mask.sum()), max_len=cfg.max_new_tokens)
@@ -313,15 +326,24 @@ class GRPOTrainer:
         for _ in range(cfg.mu):
             for s in range(0, N, cfg.micro_batch_size):
                 sl = slice(s, s + cfg.micro_batch_size)
-                logp, ent = completion_logprobs(self.policy, input_ids[sl], attn[sl], C, cfg.temperature,
-                                                with_entropy=True)
+                logp, ent = self._logprobs(self.policy, ro, s, with_entropy=True)
                 # μ = 1: π_θold = π_θ, so the ratio is exactly 1 (its gradient is ∇log π_θ).
                 old = logp.detach() if cfg.mu == 1 else old_logp[sl]
-                loss, st = grpo_loss(logp, old, ref_logp[sl] if ref_logp is not None else None, adv[sl],
-                                     mask[sl], shape, cfg.epsilon, cfg.epsilon_high, cfg.beta, cfg.loss_type)
+                loss, st = grpo_loss(
+                    logp,
+                    old,
+                    ref_logp[sl] if ref_logp is not None else None,
+                    adv[sl],
+                    mask[sl],
+                    shape,
+                    cfg.epsilon,
+                    cfg.epsilon_high,
+                    cfg.beta,
+                    cfg.loss_type,
+                )
                 self.accelerator.backward(loss)
                 m = mask[sl]
-                loss_stats["loss"] += float(loss)
+                loss_stats["loss"] += float(loss.detach())
                 loss_stats["clip_fraction"] += st["clip_fraction"]
                 loss_stats["kl"] += st["kl"]
                 loss_stats["entropy"] += float((ent * m).sum() / m.sum().clamp(min=1))
@@ -350,17 +372,58 @@ class GRPOTrainer:
             "time/update_s": t_end - t_ref,
         }
         if cfg.samples_to_log:
-            metrics["samples"] = [{"question": questions[i // cfg.group_size]["question"], "output": texts[i],
-                                   "reward": float(rewards[i])}
-                                  for i in range(0, N, max(1, N // cfg.samples_to_log))][: cfg.samples_to_log]
+            metrics["samples"] = [
+                {
+                    "question": questions[i // cfg.group_size]["question"],
+                    "output": texts[i],
+                    "reward": float(rewards[i]),
+                }
+                for i in range(0, N, max(1, N // cfg.samples_to_log))
+            ][: cfg.samples_to_log]
         return metrics
+
+    def _logprobs(self, model, ro, start: int, with_entropy: bool = False):
+        """Per-token log-probs of micro-batch rows start … start+micro_batch_size of a rollout.
+
+        When micro-batches hold whole groups, each question's prompt is computed once
+        (grouped_completion_logprobs: same values, fewer FLOPs); otherwise the plain per-row forward.
+        """
+        from training.grpo.logprobs import completion_logprobs, grouped_completion_logprobs
+
+        cfg, G = self.cfg, self.cfg.group_size
+        sl = slice(start, start + cfg.micro_batch_size)
+        if cfg.share_prompt and cfg.micro_batch_size % G == 0 and start % G == 0:
+            qs = slice(start // G, (start + cfg.micro_batch_size) // G)
+            return grouped_completion_logprobs(
+                model,
+                ro.prompt_ids[::G][qs],
+                ro.prompt_mask[::G][qs],
+                ro.completion_ids[sl],
+                ro.completion_mask[sl],
+                G,
+                cfg.temperature,
+                with_entropy,
+            )
+        C = ro.completion_ids.shape[1]
+        return completion_logprobs(
+            model, ro.input_ids[sl], ro.attention_mask[sl], C, cfg.temperature, with_entropy=with_entropy
+        )
 
     def evaluate(self) -> dict:
         from training.grpo.heldout import greedy_accuracy
 
-        res = greedy_accuracy(self.accelerator.unwrap_model(self.policy), self.tok, self.eval_rows, self.cfg.answer_kind,
-                              self.cfg.max_new_tokens, prompt_suffix=self.cfg.prompt_suffix, verifier=self.verifier,
-                              backend=self.cfg.rollout_backend)
+        t0 = time.perf_counter()
+        res = greedy_accuracy(
+            self.accelerator.unwrap_model(self.policy),
+            self.tok,
+            self.eval_rows,
+            self.cfg.answer_kind,
+            self.cfg.max_new_tokens,
+            prompt_suffix=self.cfg.prompt_suffix,
+            verifier=self.verifier,
+            backend=self.cfg.rollout_backend,
+        )
+        self.eval_seconds += time.perf_counter() - t0
         point = {"step": self.global_step, "accuracy": res["accuracy"]}
         self.curve.append(point)
         self.logger.log(self.global_step, {"eval/accuracy": res["accuracy"], "eval/samples": res["samples"]})
@@ -387,15 +450,24 @@ class GRPOTrainer:
                     self.logger.log(self.global_step, {"iteration": it, **m})
                 bar.update(1)
                 bar.set_postfix(reward=f"{m['reward_mean']:.2f}", kl=f"{m['kl']:.3f}")
-                if self.eval_rows and cfg.eval_every and self.global_step % cfg.eval_every == 0 \
-                        and self.global_step < total:
+                if (
+                    self.eval_rows
+                    and cfg.eval_every
+                    and self.global_step % cfg.eval_every == 0
+                    and self.global_step < total
+                ):
                     self.evaluate()
         bar.close()
         if self.eval_rows:
             self.evaluate()
         final = ckpt.export_hf(self.accelerator, self.policy, self.tok, self.out / "final")
-        summary = {"steps": self.global_step, "seconds": time.time() - t0, "model": str(final),
-                   "curve": self.curve}
+        summary = {
+            "steps": self.global_step,
+            "seconds": time.time() - t0,
+            "eval_seconds": self.eval_seconds,
+            "model": str(final),
+            "curve": self.curve,
+        }
         (self.out / "summary.json").write_text(json.dumps(summary, indent=1))
         self.logger.close()
         self.verifier.close()
@@ -416,13 +488,25 @@ class GRPOTrainer:
         qs = self.rng.sample(self.train_rows, min(rcfg.questions_per_iteration, len(self.train_rows)))
         prompts = [encode_prompt(self.tok, q["question"] + cfg.prompt_suffix) for q in qs]
         policy = self.accelerator.unwrap_model(self.policy)
-        ro = rollout(policy, prompts, rcfg.samples_per_question, cfg.max_new_tokens, self.tok.eos_token_id,
-                     self.tok.pad_token_id, cfg.temperature, cfg.top_p, cfg.rollout_backend, self.gen)
+        ro = rollout(
+            policy,
+            prompts,
+            rcfg.samples_per_question,
+            cfg.max_new_tokens,
+            self.tok.eos_token_id,
+            self.tok.pad_token_id,
+            cfg.temperature,
+            cfg.top_p,
+            cfg.rollout_backend,
+            self.gen,
+        )
         texts = self.tok.batch_decode(ro.completion_ids, skip_special_tokens=True)
         golds = [q["answer"] for q in qs for _ in range(rcfg.samples_per_question)]
         labels, _ = answer_rewards(texts, golds, cfg.answer_kind, self.verifier)
         questions = [q["question"] + cfg.prompt_suffix for q in qs for _ in range(rcfg.samples_per_question)]
-        stats = self.reward_model.continual_train(list(zip(questions, texts, labels)), seed=cfg.seed + iteration)
+        stats = self.reward_model.continual_train(
+            list(zip(questions, texts, labels)), seed=cfg.seed + iteration
+        )
         self.logger.log(self.global_step, {f"reward_model/{k}": v for k, v in stats.items()})
 
 
@@ -437,8 +521,12 @@ def train_grpo(cfg: GRPOConfig) -> dict:
 
 
 @click.command("grpo")
-@click.option("--recipe", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="YAML recipe (e.g. pipelines/grpo-sample.yaml); defaults are the paper's.")
+@click.option(
+    "--recipe",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="YAML recipe (e.g. pipelines/grpo-sample.yaml); defaults are the paper's.",
+)
 @click.argument("overrides", nargs=-1)
 def grpo_cli(recipe: str | None, overrides: tuple[str, ...]) -> None:
     """Group Relative Policy Optimization (DeepSeekMath Algorithm 1) on questions with gold answers.

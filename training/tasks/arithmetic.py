@@ -104,8 +104,11 @@ def generate(cfg: ArithmeticTask) -> tuple[list[dict], list[dict]]:
 
     def row(p: tuple[int, ...], noisy: bool) -> dict:
         slips = [noisy and rng.random() < cfg.slip_rate for _ in range(cfg.digits)]
-        return {"question": question(list(p)), "solution": solution(list(p), slips, cfg.answer_format),
-                "answer": str(sum(p))}
+        return {
+            "question": question(list(p)),
+            "solution": solution(list(p), slips, cfg.answer_format),
+            "answer": str(sum(p)),
+        }
 
     return [row(p, True) for p in train_p], [row(p, False) for p in test_p]
 
@@ -142,15 +145,22 @@ def build_tokenizer(rows: list[dict], vocab_size: int = 512):
     return tok
 
 
-def make_task_model(out_dir: str | Path, rows: list[dict], hidden_size: int = 128, layers: int = 4,
-                    heads: int = 4, seed: int = 0) -> Path:
+def make_task_model(
+    out_dir: str | Path,
+    rows: list[dict],
+    hidden_size: int = 128,
+    layers: int = 4,
+    heads: int = 4,
+    seed: int = 0,
+) -> Path:
     """A randomly initialised tiny Llama + task tokenizer saved to `out_dir` (the SFT starting point)."""
     from training.tiny_model import build_tiny_model
 
     out = Path(out_dir)
     tok = build_tokenizer(rows)
-    model = build_tiny_model(tok, hidden_size=hidden_size, layers=layers, heads=heads, max_positions=512,
-                             seed=seed)
+    model = build_tiny_model(
+        tok, hidden_size=hidden_size, layers=layers, heads=heads, max_positions=512, seed=seed
+    )
     out.mkdir(parents=True, exist_ok=True)
     tok.save_pretrained(out)
     model.save_pretrained(out)

@@ -1,0 +1,266 @@
+"""GRPO on the embedded arithmetic task: our trainer vs TRL's GRPOTrainer at the same settings.
+
+Both start from the same SFT model (runs/sft-sample/final, trained by `make sft` settings if missing),
+train on the same questions with the same reward (our verifier), the same G, completions per step,
+completion length, steps, LR, β = 0.04, ε = 0.2 and loss_type="grpo" (TRL's own defaults differ from
+the paper: β = 0, loss_type="dapo"), one torch thread each. Both are evaluated with the same greedy
+held-out accuracy every `eval_every` steps; evaluation time is excluded from the timings.
+
+Reported: held-out accuracy curve of each (JSON + PNG), the gain over the SFT model, wall time of the
+whole run (model load + training, evaluation excluded) and time per step, their ratios (ours / TRL),
+and other processes' CPU use around each run (this machine is shared).
+
+    python -m benchmarks grpo          # BENCH_GRPO_STEPS=40 by default
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.common import RESULTS, fix_threads, other_cpu_percent, print_table, timed, write_result
+
+ROOT = Path(__file__).resolve().parent.parent
+SFT_DIR = ROOT / "runs" / "sft-sample"
+
+
+def _sft_model() -> Path:
+    final = SFT_DIR / "final"
+    if not (final / "config.json").exists():
+        from corpus.recipe import load_config
+        from training.sft import SFTConfig, train_sft
+
+        train_sft(load_config(SFTConfig, ROOT / "pipelines" / "sft-sample.yaml", [f"output_dir={SFT_DIR}"]))
+    return final
+
+
+def _config(out: Path):
+    from corpus.recipe import load_config
+    from training.grpo.trainer import GRPOConfig
+
+    steps = int(os.environ.get("BENCH_GRPO_STEPS", "40"))
+    return load_config(
+        GRPOConfig,
+        ROOT / "pipelines" / "grpo-sample.yaml",
+        [
+            f"model={SFT_DIR / 'final'}",
+            f"train_data={SFT_DIR / 'data' / 'train.jsonl'}",
+            f"eval_data={SFT_DIR / 'data' / 'test.jsonl'}",
+            f"output_dir={out}",
+            f"steps_per_iteration={steps}",
+            "metrics.tensorboard=false",
+            "samples_to_log=0",
+        ],
+    )
+
+
+def run_ours(cfg, train_rows, eval_rows) -> dict:
+    from training.grpo.trainer import GRPOTrainer
+    from training.metrics import read_metrics
+
+    with timed() as t:
+        trainer = GRPOTrainer(cfg, train_rows, eval_rows)
+        summary = trainer.train()
+    steps = [r for r in read_metrics(cfg.output_dir) if "time/step_s" in r]
+    split = {
+        k: statistics.mean(r[f"time/{k}_s"] for r in steps)
+        for k in ("generate", "reward", "ref_logprobs", "update")
+    }
+    return {
+        "wall_s": t.seconds - summary["eval_seconds"],
+        "step_s": statistics.mean(r["time/step_s"] for r in steps),
+        "step_split_s": split,
+        "curve": summary["curve"],
+        "final_accuracy": summary["curve"][-1]["accuracy"],
+        "other_cpu_before": t.other_cpu_before,
+        "other_cpu_after": t.other_cpu_after,
+    }
+
+
+def run_trl(cfg, train_rows, eval_rows, out: Path) -> dict:
+    import torch
+    from datasets import Dataset
+    from transformers import AutoModelForCausalLM, AutoTokenizer, TrainerCallback
+    from trl import GRPOConfig as TRLConfig
+    from trl import GRPOTrainer as TRLTrainer
+
+    from training.evaluation.verify import Verifier
+    from training.grpo.heldout import greedy_accuracy
+    from training.grpo.rewards import answer_rewards
+
+    verifier = Verifier(timeout=cfg.verify_timeout)
+
+    def reward_fn(completions, answer, **_):
+        texts = [c[-1]["content"] if isinstance(c, list) else c for c in completions]
+        return answer_rewards(texts, list(answer), cfg.answer_kind, verifier)[0]
+
+    state = {"eval_s": 0.0, "step_t0": 0.0, "steps": [], "curve": []}
+
+    class Clock(TrainerCallback):
+        def on_step_begin(self, args, st, control, **kw):
+            state["step_t0"] = time.perf_counter()
+
+        def on_step_end(self, args, st, control, model=None, **kw):
+            state["steps"].append(time.perf_counter() - state["step_t0"])
+            if (
+                cfg.eval_every and st.global_step % cfg.eval_every == 0
+            ) or st.global_step == cfg.steps_per_iteration:
+                t0 = time.perf_counter()
+                acc = greedy_accuracy(
+                    model, tok, eval_rows, cfg.answer_kind, cfg.max_new_tokens, verifier=verifier
+                )
+                state["curve"].append({"step": st.global_step, "accuracy": acc["accuracy"]})
+                state["eval_s"] += time.perf_counter() - t0
+
+    with timed() as t:
+        tok = AutoTokenizer.from_pretrained(cfg.model)
+        model = AutoModelForCausalLM.from_pretrained(cfg.model, dtype=torch.float32)
+        ds = Dataset.from_list(
+            [
+                {"prompt": [{"role": "user", "content": r["question"]}], "answer": r["answer"]}
+                for r in train_rows
+            ]
+        )
+        args = TRLConfig(
+            output_dir=str(out),
+            per_device_train_batch_size=cfg.batch_size,
+            gradient_accumulation_steps=1,
+            num_generations=cfg.group_size,
+            max_completion_length=cfg.max_new_tokens,
+            max_steps=cfg.steps_per_iteration,
+            learning_rate=cfg.optim.lr,
+            lr_scheduler_type="constant",
+            warmup_steps=0,
+            weight_decay=cfg.optim.weight_decay,
+            adam_beta1=cfg.optim.betas[0],
+            adam_beta2=cfg.optim.betas[1],
+            adam_epsilon=cfg.optim.eps,
+            max_grad_norm=cfg.optim.grad_clip,
+            beta=cfg.beta,
+            epsilon=cfg.epsilon,
+            loss_type="grpo",
+            scale_rewards="group",
+            num_iterations=cfg.mu,
+            temperature=cfg.temperature,
+            top_p=cfg.top_p,
+            top_k=0,
+            bf16=False,
+            use_cpu=True,
+            seed=cfg.seed,
+            logging_steps=1,
+            report_to="none",
+            save_strategy="no",
+            dataloader_num_workers=0,
+        )
+        trainer = TRLTrainer(
+            model=model,
+            reward_funcs=reward_fn,
+            args=args,
+            train_dataset=ds,
+            processing_class=tok,
+            callbacks=[Clock()],
+        )
+        trainer.train()
+    verifier.close()
+    return {
+        "wall_s": t.seconds - state["eval_s"],
+        "step_s": statistics.mean(state["steps"]),
+        "curve": state["curve"],
+        "final_accuracy": state["curve"][-1]["accuracy"],
+        "other_cpu_before": t.other_cpu_before,
+        "other_cpu_after": t.other_cpu_after,
+    }
+
+
+def _plot(sft_acc: float, ours: dict, trl: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for name, res in (("mathmine GRPO", ours), ("TRL GRPOTrainer", trl)):
+        pts = (
+            res["curve"]
+            if res["curve"] and res["curve"][0]["step"] == 0
+            else [{"step": 0, "accuracy": sft_acc}] + res["curve"]
+        )
+        ax.plot([p["step"] for p in pts], [100 * p["accuracy"] for p in pts], marker="o", label=name)
+    ax.axhline(100 * sft_acc, color="grey", ls="--", lw=1, label="SFT model")
+    ax.set_xlabel("GRPO step")
+    ax.set_ylabel("held-out greedy accuracy (%)")
+    ax.set_title("GRPO on the embedded arithmetic task")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def main() -> None:
+    fix_threads(1)
+    _sft_model()
+    from training.grpo.trainer import load_questions
+
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = _config(Path(tmp) / "ours")
+        train_rows = load_questions(cfg.train_data, cfg)
+        eval_rows = load_questions(cfg.eval_data, cfg, limit=cfg.eval_size)
+        print(f"other processes' CPU before: {other_cpu_percent(1.0)}% of one core")
+        ours = run_ours(cfg, train_rows, eval_rows)
+        trl = run_trl(cfg, train_rows, eval_rows, Path(tmp) / "trl")
+    sft_acc = ours["curve"][0]["accuracy"]
+    result = {
+        "settings": {
+            "group_size": cfg.group_size,
+            "completions_per_step": cfg.batch_size,
+            "max_new_tokens": cfg.max_new_tokens,
+            "steps": cfg.steps_per_iteration,
+            "lr": cfg.optim.lr,
+            "beta": cfg.beta,
+            "epsilon": cfg.epsilon,
+            "loss_type": cfg.loss_type,
+            "torch_threads": 1,
+            "eval_questions": len(eval_rows),
+        },
+        "sft_accuracy": sft_acc,
+        "ours": ours,
+        "trl": trl,
+        "gain_points_ours": 100 * (ours["final_accuracy"] - sft_acc),
+        "gain_points_trl": 100 * (trl["final_accuracy"] - sft_acc),
+        "wall_ratio_ours_over_trl": ours["wall_s"] / trl["wall_s"],
+        "step_ratio_ours_over_trl": ours["step_s"] / trl["step_s"],
+    }
+    path = write_result("grpo", result)
+    _plot(sft_acc, ours, trl, RESULTS / "grpo.png")
+    print_table(
+        [
+            {
+                "trainer": "mathmine",
+                "final_acc_%": 100 * ours["final_accuracy"],
+                "gain_pts": result["gain_points_ours"],
+                "wall_s": ours["wall_s"],
+                "step_s": ours["step_s"],
+                "other_cpu_%": ours["other_cpu_after"],
+            },
+            {
+                "trainer": "TRL",
+                "final_acc_%": 100 * trl["final_accuracy"],
+                "gain_pts": result["gain_points_trl"],
+                "wall_s": trl["wall_s"],
+                "step_s": trl["step_s"],
+                "other_cpu_%": trl["other_cpu_after"],
+            },
+        ],
+        title=f"GRPO, SFT accuracy {100 * sft_acc:.1f}%",
+    )
+    print(
+        f"ratios ours/TRL: wall {result['wall_ratio_ours_over_trl']:.2f}, step {result['step_ratio_ours_over_trl']:.2f}"
+    )
+    print(f"written {path} and {RESULTS / 'grpo.png'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,234 @@
+"""GRPO with a real (tiny) model: padding-invariant log-probs, sampling, the reference stays fixed,
+one step changes the policy, SFT packing and a short SFT run."""
+
+import pytest
+import torch
+
+from training.chat import encode_pair, encode_prompt
+from training.grpo.logprobs import completion_logprobs
+from training.grpo.rollout import left_pad, rollout
+from training.tasks.arithmetic import ArithmeticTask, generate, make_task_model
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    d = tmp_path_factory.mktemp("tiny")
+    train, test = generate(ArithmeticTask(train_size=300, test_size=20))
+    path = make_task_model(d / "model", train, hidden_size=32, layers=2, heads=2)
+    tok = AutoTokenizer.from_pretrained(path)
+    model = AutoModelForCausalLM.from_pretrained(path)
+    return path, tok, model, train, test
+
+
+def test_padding_does_not_change_logprobs(tiny):
+    _, tok, model, train, _ = tiny
+    model.eval()
+    p_short, r_short = encode_pair(tok, "What is 1 + 2?", "1 + 2 = 3\n#### 3")
+    p_long, r_long = encode_pair(tok, train[0]["question"], train[0]["solution"])
+    # Alone (no padding) vs. in a batch where it is left-padded by a longer prompt.
+    alone, _ = completion_logprobs(
+        model,
+        torch.tensor([p_short + r_short]),
+        torch.ones(1, len(p_short + r_short), dtype=torch.long),
+        len(r_short),
+    )
+    C = max(len(r_short), len(r_long))
+    rows = [(p_short, r_short), (p_long, r_long)]
+    prompt_ids, prompt_mask = left_pad([p for p, _ in rows], tok.pad_token_id)
+    comp = torch.full((2, C), tok.pad_token_id)
+    cmask = torch.zeros(2, C, dtype=torch.long)
+    for i, (_, r) in enumerate(rows):
+        comp[i, : len(r)] = torch.tensor(r)
+        cmask[i, : len(r)] = 1
+    batched, _ = completion_logprobs(
+        model, torch.cat([prompt_ids, comp], 1), torch.cat([prompt_mask, cmask], 1), C
+    )
+    assert prompt_mask[0].sum() < prompt_mask.shape[1]  # it really was padded
+    assert torch.allclose(batched[0, : len(r_short)], alone[0], atol=1e-5)
+
+
+def test_rollout_masks_after_eos_and_records_old_logprobs(tiny):
+    _, tok, model, train, _ = tiny
+    prompts = [encode_prompt(tok, r["question"]) for r in train[:3]]
+    ro = rollout(
+        model,
+        prompts,
+        group_size=4,
+        max_new_tokens=12,
+        eos_id=tok.eos_token_id,
+        pad_id=tok.pad_token_id,
+        generator=torch.Generator().manual_seed(0),
+    )
+    assert ro.completion_ids.shape[0] == 12
+    for ids, m in zip(ro.completion_ids, ro.completion_mask):
+        n = int(m.sum())
+        assert (m[:n] == 1).all() and (m[n:] == 0).all()
+        eos = (ids == tok.eos_token_id).nonzero()
+        if len(eos):
+            assert int(eos[0]) == n - 1  # mask ends at the first EOS
+            assert (ids[n:] == tok.pad_token_id).all()
+    lp, _ = completion_logprobs(model, ro.input_ids, ro.attention_mask, ro.completion_ids.shape[1])
+    m = ro.completion_mask.bool()
+    assert torch.allclose(lp[m], ro.old_logprobs[m], atol=1e-4)
+
+
+def test_greedy_rollout_is_deterministic_and_matches_generate(tiny):
+    _, tok, model, train, _ = tiny
+    prompts = [encode_prompt(tok, r["question"]) for r in train[:4]]
+    a = rollout(model, prompts, 1, 10, tok.eos_token_id, tok.pad_token_id, temperature=0.0, backend="loop")
+    b = rollout(model, prompts, 1, 10, tok.eos_token_id, tok.pad_token_id, temperature=0.0, backend="hf")
+    w = min(a.completion_ids.shape[1], b.completion_ids.shape[1])
+    assert torch.equal(
+        a.completion_ids[:, :w] * a.completion_mask[:, :w], b.completion_ids[:, :w] * b.completion_mask[:, :w]
+    )
+
+
+def _trainer(tiny, tmp_path, **kw):
+    from training.grpo.trainer import GRPOConfig, GRPOTrainer
+    from training.optim import OptimConfig
+
+    path, _, _, train, test = tiny
+    cfg = GRPOConfig(
+        model=str(path),
+        output_dir=str(tmp_path / "grpo"),
+        group_size=4,
+        batch_size=8,
+        micro_batch_size=4,
+        max_new_tokens=12,
+        answer_kind="gsm8k",
+        steps_per_iteration=1,
+        optim=OptimConfig(lr=1e-3, schedule="constant", warmup_steps=0, weight_decay=0.0),
+        samples_to_log=1,
+        **kw,
+    )
+    rows = [{"question": r["question"], "answer": r["answer"]} for r in train]
+    return GRPOTrainer(cfg, rows, [{"question": r["question"], "answer": r["answer"]} for r in test[:4]])
+
+
+def _force_reward_signal(trainer):
+    # A random tiny model never answers right: alternate rewards within each group so advantages are non-zero.
+    def score(questions, texts, comp_ids, mask):
+        from training.grpo.advantages import outcome_advantages
+
+        r = (torch.arange(mask.shape[0]) % 2).float()
+        return (
+            r,
+            outcome_advantages(r, trainer.cfg.group_size),
+            {"reward_mean": float(r.mean()), "accuracy": 0.0},
+        )
+
+    trainer.score = score
+
+
+def test_one_step_changes_policy_but_never_reference(tiny, tmp_path):
+    t = _trainer(tiny, tmp_path)
+    _force_reward_signal(t)
+    t.reset_reference()
+    ref_before = {k: v.clone() for k, v in t.ref.state_dict().items()}
+    pol_before = {k: v.clone() for k, v in t.accelerator.unwrap_model(t.policy).state_dict().items()}
+    m = t.step()
+    pol_after = t.accelerator.unwrap_model(t.policy).state_dict()
+    assert any(not torch.equal(pol_before[k], pol_after[k]) for k in pol_before)
+    assert all(torch.equal(ref_before[k], v) for k, v in t.ref.state_dict().items())
+    assert not any(p.requires_grad for p in t.ref.parameters())
+    assert m["kl"] == pytest.approx(0.0, abs=1e-6)  # first step: policy == reference
+    t.step()
+    assert all(torch.equal(ref_before[k], v) for k, v in t.ref.state_dict().items())
+
+
+def test_train_smoke_writes_metrics_and_model(tiny, tmp_path):
+    from training.metrics import read_metrics
+
+    t = _trainer(tiny, tmp_path)
+    summary = t.train()
+    recs = read_metrics(tmp_path / "grpo")
+    step_recs = [r for r in recs if "reward_mean" in r]
+    for key in (
+        "reward_mean",
+        "reward_std",
+        "accuracy",
+        "zero_std_groups",
+        "kl",
+        "clip_fraction",
+        "response_length",
+        "entropy",
+        "samples",
+    ):
+        assert key in step_recs[0]
+    assert any("eval/accuracy" in r for r in recs)
+    assert (tmp_path / "grpo" / "final" / "model.safetensors").exists()
+    assert len(summary["curve"]) == 2
+
+
+def test_process_supervision_and_dr_grpo_step(tiny, tmp_path):
+    t = _trainer(tiny, tmp_path, supervision="process", loss_type="dr_grpo", mu=2)
+    m = t.step()
+    assert m["response_length"] > 0
+    assert 0.0 <= m["clip_fraction"] <= 1.0
+
+
+def test_sft_packing_masks_prompts(tiny):
+    from training.sft import pack_examples
+
+    _, tok, _, train, _ = tiny
+    pairs = [encode_pair(tok, r["question"], r["solution"]) for r in train[:10]]
+    ids, mask, labels, cut = pack_examples(pairs, 128, tok.pad_token_id)
+    assert cut == 0
+    n_resp = sum(len(r) for _, r in pairs)
+    assert int((labels != -100).sum()) == n_resp
+    assert int(mask.sum()) == sum(len(p) + len(r) for p, r in pairs)
+    assert (labels[mask == 0] == -100).all()
+
+
+def test_right_padding_needs_no_mask(tiny):
+    from training.grpo.logprobs import right_padded_only
+
+    _, tok, model, train, _ = tiny
+    model.eval()
+    pairs = [encode_pair(tok, r["question"], r["solution"]) for r in train[:3]]
+    C = max(len(r) for _, r in pairs) + 2
+    P = len(pairs[0][0])
+    assert all(len(p) == P for p, _ in pairs)  # equal-length prompts: no left padding
+    ids = torch.full((3, P + C), tok.pad_token_id)
+    mask = torch.zeros(3, P + C, dtype=torch.long)
+    for i, (p, r) in enumerate(pairs):
+        ids[i, : P + len(r)] = torch.tensor(p + r)
+        mask[i, : P + len(r)] = 1
+    assert right_padded_only(mask) and not right_padded_only(torch.tensor([[0, 1, 1]]))
+    fast, _ = completion_logprobs(model, ids, mask, C)
+    full = model(input_ids=ids, attention_mask=mask).logits[:, -C - 1 : -1].log_softmax(-1)
+    slow = full.gather(-1, ids[:, -C:, None]).squeeze(-1)
+    real = mask[:, -C:].bool()
+    assert torch.allclose(fast[real], slow[real], atol=1e-5)
+
+
+def test_shared_prompt_logprobs_match_plain(tiny):
+    from training.grpo.logprobs import grouped_completion_logprobs
+
+    _, tok, model, train, _ = tiny
+    qs = ["What is 1 + 34?", train[0]["question"]]  # different prompt lengths: left padding
+    ro = rollout(
+        model,
+        [encode_prompt(tok, q) for q in qs],
+        3,
+        10,
+        tok.eos_token_id,
+        tok.pad_token_id,
+        generator=torch.Generator().manual_seed(0),
+    )
+    C = ro.completion_ids.shape[1]
+    plain, _ = completion_logprobs(model, ro.input_ids, ro.attention_mask, C)
+    model.zero_grad()
+    k = ro.completion_mask.bool()
+    plain[k].sum().backward()
+    g_plain = [p.grad.clone() for p in model.parameters()]
+    model.zero_grad()
+    shared, _ = grouped_completion_logprobs(
+        model, ro.prompt_ids[::3], ro.prompt_mask[::3], ro.completion_ids, ro.completion_mask, 3
+    )
+    shared[k].sum().backward()
+    assert torch.allclose(plain[k], shared[k], atol=1e-5)
+    assert all(torch.allclose(a, p.grad, atol=1e-4) for a, p in zip(g_plain, model.parameters()))
+    model.zero_grad()
