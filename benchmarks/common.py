@@ -11,7 +11,7 @@ import json
 import os
 import platform
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,17 +27,13 @@ def other_cpu_percent(interval: float = 0.5) -> float:
     mine = {me.pid, *(c.pid for c in me.children(recursive=True))}
     procs = [p for p in psutil.process_iter() if p.pid not in mine]
     for p in procs:
-        try:
+        with suppress(psutil.Error):
             p.cpu_percent(None)
-        except psutil.Error:
-            pass
     time.sleep(interval)
     total = 0.0
     for p in procs:
-        try:
+        with suppress(psutil.Error):
             total += p.cpu_percent(None)
-        except psutil.Error:
-            pass
     return round(total, 1)
 
 

@@ -85,13 +85,21 @@ def _math(row: dict, i: int) -> dict:
         meta["type"] = meta["subject"]
     if isinstance(meta.get("level"), int):
         meta["level"] = f"Level {meta['level']}"
-    return {"question": row["problem"], "solution": sol, "answer": ans, "meta": meta,
-            "id": row.get("unique_id", row.get("idx", i))}
+    return {
+        "question": row["problem"],
+        "solution": sol,
+        "answer": ans,
+        "meta": meta,
+        "id": row.get("unique_id", row.get("idx", i)),
+    }
 
 
 def _cmath(row: dict, i: int) -> dict:
-    return {"question": row.get("question") or row.get("input"), "answer": str(row["golden"]),
-            "meta": {"grade": row.get("grade")}}
+    return {
+        "question": row.get("question") or row.get("input"),
+        "answer": str(row["golden"]),
+        "meta": {"grade": row.get("grade")},
+    }
 
 
 def _agieval(row: dict, i: int) -> dict:
@@ -103,13 +111,21 @@ def _agieval(row: dict, i: int) -> dict:
     ans = row.get("answer") or row.get("label") or ""
     if isinstance(ans, list):
         ans = ",".join(map(str, ans))
-    return {"question": q, "choices": choices, "answer": str(ans),
-            "solution": other.get("solution", "") if isinstance(other, dict) else ""}
+    return {
+        "question": q,
+        "choices": choices,
+        "answer": str(ans),
+        "solution": other.get("solution", "") if isinstance(other, dict) else "",
+    }
 
 
 def _mgsm(row: dict, i: int) -> dict:
     if "messages" in row:
-        return {"question": row["messages"][0]["content"], "answer": str(row["answer"]), "id": row.get("id", i)}
+        return {
+            "question": row["messages"][0]["content"],
+            "answer": str(row["answer"]),
+            "id": row.get("id", i),
+        }
     return {"question": row["question"], "answer": str(row.get("answer_number", row.get("answer", "")))}
 
 
@@ -118,20 +134,33 @@ def _mmlu(row: dict, i: int) -> dict:
     ans = row["answer"]
     if isinstance(ans, int):
         ans = "ABCD"[ans]
-    return {"question": row["question"], "choices": choices, "answer": str(ans),
-            "meta": {"topic": row.get("topic", row.get("subject"))}, "id": row.get("id", i)}
+    return {
+        "question": row["question"],
+        "choices": choices,
+        "answer": str(ans),
+        "meta": {"topic": row.get("topic", row.get("subject"))},
+        "id": row.get("id", i),
+    }
 
 
 def _sat(row: dict, i: int) -> dict:
     opts = row.get("options", "")
     choices = tuple(re.split(r"\s(?=[B-E]\) )", opts)) if isinstance(opts, str) else tuple(opts)
-    return {"question": row["question"], "choices": choices, "answer": row.get("Answer", row.get("answer", "")),
-            "id": row.get("id", i)}
+    return {
+        "question": row["question"],
+        "choices": choices,
+        "answer": row.get("Answer", row.get("answer", "")),
+        "id": row.get("id", i),
+    }
 
 
 def _ocw(row: dict, i: int) -> dict:
-    return {"question": row["problem"], "solution": row.get("solution", ""), "answer": row.get("answer", ""),
-            "id": row.get("id", i)}
+    return {
+        "question": row["problem"],
+        "solution": row.get("solution", ""),
+        "answer": row.get("answer", ""),
+        "id": row.get("id", i),
+    }
 
 
 @dataclass(frozen=True)
@@ -145,13 +174,36 @@ class BenchmarkSpec:
     few_shot_split: str | None = None  # where few-shot exemplars come from (never the test split)
 
 
-MATH_SUBJECTS = ("algebra", "counting_and_probability", "geometry", "intermediate_algebra",
-                 "number_theory", "prealgebra", "precalculus")
-MMLU_STEM = ("abstract_algebra", "anatomy", "astronomy", "college_biology", "college_chemistry",
-             "college_computer_science", "college_mathematics", "college_physics", "computer_security",
-             "conceptual_physics", "electrical_engineering", "elementary_mathematics", "high_school_biology",
-             "high_school_chemistry", "high_school_computer_science", "high_school_mathematics",
-             "high_school_physics", "high_school_statistics", "machine_learning")
+MATH_SUBJECTS = (
+    "algebra",
+    "counting_and_probability",
+    "geometry",
+    "intermediate_algebra",
+    "number_theory",
+    "prealgebra",
+    "precalculus",
+)
+MMLU_STEM = (
+    "abstract_algebra",
+    "anatomy",
+    "astronomy",
+    "college_biology",
+    "college_chemistry",
+    "college_computer_science",
+    "college_mathematics",
+    "college_physics",
+    "computer_security",
+    "conceptual_physics",
+    "electrical_engineering",
+    "elementary_mathematics",
+    "high_school_biology",
+    "high_school_chemistry",
+    "high_school_computer_science",
+    "high_school_mathematics",
+    "high_school_physics",
+    "high_school_statistics",
+    "machine_learning",
+)
 
 REGISTRY: dict[str, BenchmarkSpec] = {
     s.name: s
@@ -220,8 +272,9 @@ def _choice_text(c: Any) -> str:
     return str(c)
 
 
-def load_benchmark(name: str, path: str | Path | None = None, split: str | None = None,
-                   limit: int | None = None) -> list[BenchmarkItem]:
+def load_benchmark(
+    name: str, path: str | Path | None = None, split: str | None = None, limit: int | None = None
+) -> list[BenchmarkItem]:
     """Items of benchmark `name` from a local file/URL `path`, or from the hub when `path` is None."""
     spec = REGISTRY[parse_benchmark_arg(name)[0]]
     rows = _read_rows(str(path)) if path is not None else _hub_rows(spec, split or spec.split)
@@ -235,8 +288,11 @@ def load_benchmark(name: str, path: str | Path | None = None, split: str | None 
             raise ValueError(f"{name} row {i} lacks field {e} (source: {path or spec.hub_id})") from None
         items.append(
             BenchmarkItem(
-                benchmark=name, id=str(parsed.pop("id", i)), question=parsed.pop("question") or "",
-                answer=str(parsed.pop("answer", "") or ""), solution=parsed.pop("solution", "") or "",
+                benchmark=name,
+                id=str(parsed.pop("id", i)),
+                question=parsed.pop("question") or "",
+                answer=str(parsed.pop("answer", "") or ""),
+                solution=parsed.pop("solution", "") or "",
                 choices=tuple(_choice_text(c) for c in parsed.pop("choices", ()) or ()),
                 meta=parsed.pop("meta", {}) or {},
             )

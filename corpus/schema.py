@@ -12,23 +12,41 @@ import pyarrow as pa
 MATH_FAMILIES = ("mathjax", "katex", "mathml", "latex_img", "tex_delims", "asciimath")
 
 DOCUMENT_FIELDS: list[pa.Field] = [
-    pa.field("id", pa.string(), nullable=False, metadata={"doc": "stable id: sha1 of WARC record id or url+fetch time"}),
+    pa.field(
+        "id",
+        pa.string(),
+        nullable=False,
+        metadata={"doc": "stable id: sha1 of WARC record id or url+fetch time"},
+    ),
     pa.field("url", pa.string(), metadata={"doc": "target URI of the capture"}),
     pa.field("domain", pa.string(), metadata={"doc": "registered domain (eTLD+1), lower case"}),
     pa.field("host", pa.string(), metadata={"doc": "full host name, lower case"}),
-    pa.field("text", pa.string(), nullable=False, metadata={"doc": "extracted text (fast tier at ingest, math tier in final)"}),
+    pa.field(
+        "text",
+        pa.string(),
+        nullable=False,
+        metadata={"doc": "extracted text (fast tier at ingest, math tier in final)"},
+    ),
     pa.field("lang", pa.string(), metadata={"doc": "fastText lid.176 language code"}),
     pa.field("lang_score", pa.float32(), metadata={"doc": "lid.176 confidence of `lang`"}),
     pa.field("warc_path", pa.string(), metadata={"doc": "WARC file the page was read from"}),
-    pa.field("warc_offset", pa.int64(), metadata={"doc": "byte offset of the record in the (compressed) WARC file"}),
+    pa.field(
+        "warc_offset", pa.int64(), metadata={"doc": "byte offset of the record in the (compressed) WARC file"}
+    ),
     pa.field("warc_length", pa.int64(), metadata={"doc": "byte length of the (compressed) record"}),
-    pa.field("fetch_time", pa.timestamp("ms", tz="UTC"), metadata={"doc": "WARC-Date of the capture (ms: Parquet has no seconds unit)"}),
+    pa.field(
+        "fetch_time",
+        pa.timestamp("ms", tz="UTC"),
+        metadata={"doc": "WARC-Date of the capture (ms: Parquet has no seconds unit)"},
+    ),
     pa.field("html_bytes", pa.int64(), metadata={"doc": "size of the HTTP payload"}),
     *[
         pa.field(f"math_{f}", pa.int32(), metadata={"doc": f"count of {f} markup found"})
         for f in MATH_FAMILIES
     ],
-    pa.field("out_links", pa.list_(pa.string()), metadata={"doc": "absolute http(s) links found on the page"}),
+    pa.field(
+        "out_links", pa.list_(pa.string()), metadata={"doc": "absolute http(s) links found on the page"}
+    ),
     pa.field("score", pa.float32(), metadata={"doc": "math classifier probability (set by rounds)"}),
     pa.field("round", pa.int16(), metadata={"doc": "round that first selected the page (null: never)"}),
     pa.field("n_tokens", pa.int32(), metadata={"doc": "approximate token count (see corpus.tokens)"}),
@@ -37,7 +55,9 @@ DOCUMENT_FIELDS: list[pa.Field] = [
 DOCUMENT_SCHEMA = pa.schema(DOCUMENT_FIELDS, metadata={"mathmine.schema": "document/1"})
 
 # Side tables of dropped documents: the document columns plus why it was dropped.
-DROP_REASON_FIELD = pa.field("reason", pa.string(), nullable=False, metadata={"doc": "why the stage dropped it"})
+DROP_REASON_FIELD = pa.field(
+    "reason", pa.string(), nullable=False, metadata={"doc": "why the stage dropped it"}
+)
 DROPPED_SCHEMA = DOCUMENT_SCHEMA.append(DROP_REASON_FIELD)
 
 

@@ -8,6 +8,7 @@ record always means the shard is whole.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import uuid
@@ -50,10 +51,8 @@ def _atomic_write(url: str, write) -> None:
         else:
             fs.mv(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError, OSError):
             fs.rm(tmp)
-        except (FileNotFoundError, OSError):
-            pass
         raise
 
 
@@ -70,7 +69,9 @@ def read_table(url: str, columns: list[str] | None = None) -> pa.Table:
     return pq.read_table(path, columns=columns, filesystem=fs)
 
 
-def iter_batches(url: str, columns: list[str] | None = None, batch_size: int = 4096) -> Iterable[pa.RecordBatch]:
+def iter_batches(
+    url: str, columns: list[str] | None = None, batch_size: int = 4096
+) -> Iterable[pa.RecordBatch]:
     """Stream a shard in record batches (never the whole file in memory)."""
     fs, path = url_to_fs(url)
     with fs.open(path, "rb") as f:
