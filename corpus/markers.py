@@ -149,10 +149,94 @@ def _count_delimited(raw: bytes, opener: re.Pattern[bytes], closer: re.Pattern[b
             pos = i + 1
 
 
+# One Hyperscan pass over the raw bytes finds which families can have a match at all (~0.05 ms per
+# 150 KB page, where the separate sre gate scans above cost ~0.35 ms together). Every gate is a
+# superset of its family's patterns (a page a gate misses has no match of them), so the counts are
+# computed by the same regular expressions as before, and only for families present on the page;
+# most pages of the pool have none. SINGLEMATCH: each gate reports once, so the Python callback
+# runs at most once per gate, however often `$` or `<img` occurs. Without a Hyperscan wheel for the
+# platform, the sre gates do the same job.
+_HS_GATES: list[tuple[bytes, int]] = [
+    (rb"<script[^>]*(?:mathjax|math/tex)", 1),  # 0  mathjax script / config (caseless below)
+    (rb"<mjx-container", 0),  # 1
+    (rb"MathJax", 0),  # 2  MathJax_* classes
+    (rb"katex", 0),  # 3
+    (rb"<(?:[A-Za-z]+:)?math[\s>]", 1),  # 4  MathML
+    (rb"<img[^>]*(?:tex|codecogs|mwe-math)", 1),  # 5  LaTeX images
+    (rb"\$\$", 0),  # 6
+    (rb"\\(?:[(\[]|begin\{)", 0),  # 7  \( \[ \begin{
+    (rb"\$[^$<>\n]*(?:\\[A-Za-z]|[\^_=])[^$<>\n]*\$", 0),  # 8  TeX-like inline $…$
+    (rb"asciimath|amath", 1),  # 9
+]
+try:
+    import hyperscan
+
+    _HS_DB = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    _HS_DB.compile(
+        expressions=[g for g, _ in _HS_GATES],
+        ids=list(range(len(_HS_GATES))),
+        elements=len(_HS_GATES),
+        flags=[
+            hyperscan.HS_FLAG_SINGLEMATCH
+            | hyperscan.HS_FLAG_DOTALL
+            | (hyperscan.HS_FLAG_CASELESS if caseless else 0)
+            for _, caseless in _HS_GATES
+        ],
+    )
+except ImportError:  # pragma: no cover - no wheel for this platform
+    _HS_DB = None
+
+
+def _hs_gates(raw: bytes) -> set[int]:
+    hit: set[int] = set()
+    _HS_DB.scan(raw, match_event_handler=lambda i, _s, _e, _f, _c: hit.add(i))
+    return hit
+
+
 def math_markers(html: str | bytes) -> dict[str, int]:
     """Count math markup of each family in raw HTML (keys: `MATH_FAMILIES`); bytes or str
     (str is scanned as its UTF-8 bytes)."""
     raw = html.encode("utf-8", "surrogatepass") if isinstance(html, str) else bytes(html)
+    if _HS_DB is None:
+        return _math_markers_sre(raw)
+    g = _hs_gates(raw)
+    if not g:
+        return dict.fromkeys(MATH_FAMILIES, 0)
+    low = raw.lower() if g & {0, 4, 5} else b""
+    mathjax = len(_MJX.findall(raw)) if 1 in g else 0
+    if 0 in g:
+        mathjax += len(_MJ_SCRIPT_L.findall(low))
+    if 2 in g:
+        mathjax += len(_MJ_CLASS.findall(raw))
+    tex = len(_DOUBLE_DOLLAR.findall(raw)) if 6 in g else 0
+    if 7 in g:
+        tex += (
+            _count_delimited(raw, _OPEN_PAREN, _CLOSE_PAREN, 2000)
+            + _count_delimited(raw, _OPEN_BRACKET, _CLOSE_BRACKET, 4000)
+            + len(_BEGIN_ENV.findall(raw))
+        )
+    if 8 in g:
+        tex += _inline_dollars(raw)
+    return {
+        "mathjax": mathjax,
+        "katex": sum(len(p.findall(raw)) for p in _KATEX) if 3 in g else 0,
+        "mathml": len(_MATHML_L.findall(low)) if 4 in g else 0,
+        "latex_img": len(_LATEX_IMG_L.findall(low)) if 5 in g else 0,
+        "tex_delims": tex,
+        "asciimath": sum(len(p.findall(raw)) for p in _ASCIIMATH) if 9 in g else 0,
+    }
+
+
+def _inline_dollars(raw: bytes) -> int:
+    return sum(
+        1
+        for inner in _BINLINE_DOLLAR.findall(raw)
+        if not inner[:1].isspace() and not inner[-1:].isspace() and _BTEXLIKE.search(inner)
+    )
+
+
+def _math_markers_sre(raw: bytes) -> dict[str, int]:
+    """`math_markers` with sre literal gates (where Hyperscan is not installed)."""
     low = raw.lower()
     has_math = _GATES[b"math"].search(low)
     mathjax = len(_MJX.findall(raw))
@@ -172,11 +256,7 @@ def math_markers(html: str | bytes) -> dict[str, int]:
     latex_img = 0
     if _IMG_GATE.search(b"\0".join(_IMG_TAG.findall(low))):
         latex_img = len(_LATEX_IMG_L.findall(low))
-    tex += sum(
-        1
-        for inner in _BINLINE_DOLLAR.findall(raw)
-        if not inner[:1].isspace() and not inner[-1:].isspace() and _BTEXLIKE.search(inner)
-    )
+    tex += _inline_dollars(raw)
     asciimath = 0
     if has_math and (_GATES[b"asciimath"].search(low) or _GATES[b"amath"].search(low)):
         asciimath = sum(len(p.findall(raw)) for p in _ASCIIMATH)
