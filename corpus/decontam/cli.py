@@ -43,7 +43,12 @@ from corpus.benchmarks import REGISTRY
     help="Remove the whole page (default) or only the lines that match.",
 )
 @click.option(
-    "--executor", "executor_kind", type=click.Choice(["local", "ray"]), default="local", show_default=True
+    "--executor",
+    "executor_kind",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="local: a process pool on this machine; ray: the Ray cluster at RAY_ADDRESS (docs/ray.md).",
 )
 @click.option("--workers", type=int, default=None, help="Local worker processes (default: all cores).")
 def decontaminate_cli(
