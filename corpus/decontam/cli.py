@@ -87,7 +87,8 @@ def decontaminate_cli(
     except (RecipeError, ValueError) as e:
         raise click.UsageError(str(e)) from None
     try:
-        stats = run_decontaminate(in_dir, out_dir, cfg, make_executor(executor_kind, workers))
+        with make_executor(executor_kind, workers) as ex:  # closing stops the pool / leaves Ray
+            stats = run_decontaminate(in_dir, out_dir, cfg, ex)
     except ValueError as e:  # no shards, a resumed folder with other settings, a bad benchmark file
         raise click.ClickException(str(e)) from None
     idx = stats.get("index", {})
