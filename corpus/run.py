@@ -82,10 +82,15 @@ def run_final(run_dir: str, last_round: int, recipe: CorpusRecipe, ex: Executor)
     rec = shards.read_done(final_dir, "_stage")
     if rec is not None and rec.get("round") == last_round:
         return rec
-    for d in (extract_dir, final_dir):  # built from another round: derived data, rebuild
-        if shards.exists(d):
-            fs, p = shards.url_to_fs(d)
-            fs.rm(p, recursive=True)
+    # Built from another round (or by a version without the marker): derived data, rebuild. Work of
+    # a killed run for this same round is kept, so its completed re-extraction tasks are not redone.
+    built_from = shards.read_done(extract_dir, "_round")
+    if built_from is None or built_from.get("round") != last_round:
+        for d in (extract_dir, final_dir):
+            if shards.exists(d):
+                fs, p = shards.url_to_fs(d)
+                fs.rm(p, recursive=True)
+        shards.mark_done(extract_dir, "_round", {"round": last_round})
     sel_dir = shards.join(run_dir, f"round-{last_round}", "selected")
     cfg: FinalConfig = recipe.final
     src = sel_dir

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import xxhash
 
 from corpus import shards
@@ -58,7 +59,8 @@ def _iter_local(path: Path, text_field: str) -> Iterator[tuple[str, str]]:
     for f in files:
         name = f.name.lower()
         if name.endswith(".parquet"):
-            cols = [text_field] + (["url"] if "url" in shards.read_table(str(f)).schema.names else [])
+            # the footer's schema only: reading the table here would load a whole OpenWebMath file
+            cols = [text_field] + (["url"] if "url" in pq.read_schema(f).names else [])
             for batch in shards.iter_batches(str(f), columns=cols):
                 texts = batch.column(text_field).to_pylist()
                 urls = batch.column("url").to_pylist() if "url" in cols else [None] * len(texts)

@@ -313,11 +313,20 @@ def test_segment_scope_removes_only_the_matching_lines(tmp_path, run_input, item
     assert matches and rest.strip() == "" and n == q.replace(". ", ".\n").count("\n") + 1
 
 
-def test_cli(tmp_path, run_input):
+def test_cli(tmp_path, run_input, monkeypatch):
     from click.testing import CliRunner
 
+    from corpus import executors
     from corpus.cli import main
 
+    closed = []
+
+    class Recording(executors.LocalExecutor):
+        def close(self) -> None:
+            closed.append(True)
+            super().close()
+
+    monkeypatch.setattr(executors, "make_executor", lambda kind, workers=None: Recording(workers))
     in_dir, _, cfg = run_input
     args = ["corpus", "decontaminate", str(in_dir), "--out", str(tmp_path / "cli"), "--workers", "1"]
     for b in cfg.benchmarks:
@@ -325,5 +334,6 @@ def test_cli(tmp_path, run_input):
     res = CliRunner().invoke(main, args)
     assert res.exit_code == 0, res.output
     assert "3 dropped" in res.output and '"gsm8k": 1' in res.output
+    assert closed == [True]  # the executor's workers are released
     bad = CliRunner().invoke(main, [*args[:5], "--benchmark", "nosuch=x.jsonl"])
     assert bad.exit_code == 2 and "unknown benchmark" in bad.output

@@ -112,3 +112,21 @@ def test_reviewer_edits_win(tmp_path):
     reports = run_rounds(pool, run, cfg, LocalExecutor(1), rounds=2)
     assert reports[1]["seed"]["discovered_this_round"] == 0  # everything rejected: nothing discovered
     assert reports[1]["truth"]["recall_by_math_style"]["plain"] < 0.5
+
+
+def test_local_parquet_positives_are_streamed_not_read_whole(tmp_path, monkeypatch):
+    """A local OpenWebMath file can be GBs: the seed reader must stream it (never `read_table`)."""
+    from corpus import seed as seedmod
+
+    with_url = tmp_path / "owm" / "a.parquet"
+    without_url = tmp_path / "owm" / "b.parquet"
+    with_url.parent.mkdir()
+    shards.write_table(pa.table({"url": ["u1", "u2"], "text": ["x + y", "a^2"]}), str(with_url))
+    shards.write_table(pa.table({"text": ["\\frac{1}{2}"]}), str(without_url))
+
+    def no_whole_read(*a, **k):
+        raise AssertionError("read_table loads the whole file")
+
+    monkeypatch.setattr(seedmod.shards, "read_table", no_whole_read)
+    got = list(seedmod.iter_positive_source(str(with_url.parent)))
+    assert got == [("u1", "x + y"), ("u2", "a^2"), (None, "\\frac{1}{2}")]

@@ -43,7 +43,12 @@ from corpus.benchmarks import REGISTRY
     help="Remove the whole page (default) or only the lines that match.",
 )
 @click.option(
-    "--executor", "executor_kind", type=click.Choice(["local", "ray"]), default="local", show_default=True
+    "--executor",
+    "executor_kind",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="local: a process pool on this machine; ray: the Ray cluster at RAY_ADDRESS (docs/ray.md).",
 )
 @click.option("--workers", type=int, default=None, help="Local worker processes (default: all cores).")
 def decontaminate_cli(
@@ -82,7 +87,8 @@ def decontaminate_cli(
     except (RecipeError, ValueError) as e:
         raise click.UsageError(str(e)) from None
     try:
-        stats = run_decontaminate(in_dir, out_dir, cfg, make_executor(executor_kind, workers))
+        with make_executor(executor_kind, workers) as ex:  # closing stops the pool / leaves Ray
+            stats = run_decontaminate(in_dir, out_dir, cfg, ex)
     except ValueError as e:  # no shards, a resumed folder with other settings, a bad benchmark file
         raise click.ClickException(str(e)) from None
     idx = stats.get("index", {})

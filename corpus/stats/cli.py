@@ -89,7 +89,13 @@ def _write(text: str, out: str | None, what: str) -> None:
 @click.option(
     "--stage", "stages", multiple=True, help="Only these stages of a run (repeatable), e.g. --stage final."
 )
-@click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True)
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="local: a process pool on this machine; ray: the Ray cluster at RAY_ADDRESS (docs/ray.md).",
+)
 @click.option("--workers", type=int, default=None, help="Local processes (default: one per core).")
 @click.option(
     "--cache",
@@ -141,7 +147,14 @@ def stats_cli(
 @click.command("compare")
 @click.argument("run_a")
 @click.argument("run_b")
-@click.option("--format", "fmt", type=click.Choice(["json", "md"]), default="md", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "md"]),
+    default="md",
+    show_default=True,
+    help="json for machines, md for review.",
+)
 @click.option("--out", default=None, help="Output file (default: stdout).")
 @click.option(
     "--top", default=15, show_default=True, help="Languages / domains listed, largest share change first."

@@ -76,7 +76,7 @@ def write_stdlib_shards(
 @click.command("stdlib-code")
 @click.option("--out", required=True, help="Output folder (or fsspec URL) for the Parquet shards.")
 @click.option("--max-files", default=0, show_default=True, help="Stop after this many files (0: all).")
-@click.option("--docs-per-shard", default=200, show_default=True)
+@click.option("--docs-per-shard", default=200, show_default=True, help="Source files per Parquet shard.")
 def stdlib_code_cli(out: str, max_files: int, docs_per_shard: int) -> None:
     """Write Python standard-library sources as Parquet shards (the offline code source)."""
     stats = write_stdlib_shards(out, max_files, docs_per_shard)

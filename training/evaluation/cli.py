@@ -65,7 +65,9 @@ def eval_cli() -> None:
     default=None,
     help="Report folder (results.json, results.md, predictions/). Default: eval/<model name>.",
 )
-@click.option("--max-new-tokens", default=1024, show_default=True)
+@click.option(
+    "--max-new-tokens", default=1024, show_default=True, help="Generation limit per output, in tokens."
+)
 @click.option(
     "--batch-size", default=16, show_default=True, help="Prompts per generation batch (HF backend)."
 )
@@ -82,7 +84,7 @@ def eval_cli() -> None:
     "--top-p", type=float, default=0.95, show_default=True, help="Nucleus sampling (when sampling)."
 )
 @click.option("--pass-k", "pass_k", type=int, multiple=True, help="k values for pass@k (default: 1 and N).")
-@click.option("--seed", default=0, show_default=True)
+@click.option("--seed", default=0, show_default=True, help="Random seed of sampling (when sampling).")
 @click.option(
     "--backend",
     type=click.Choice(["auto", "hf", "vllm"]),
@@ -177,7 +179,14 @@ def run_cmd(
 @click.option(
     "--pass-k", "pass_k", type=int, multiple=True, help="k values for pass@k when rows have `outputs`."
 )
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: a Markdown table; json: the scores as one JSON object.",
+)
 def score_cmd(benchmark: str, predictions: Path, pass_k: tuple[int, ...], fmt: str) -> None:
     """Re-score saved predictions against a benchmark, without a model."""
     from training.evaluation.harness import score_predictions
