@@ -16,11 +16,13 @@ from typing import Any
 
 import click
 import pyarrow as pa
+import pyarrow.compute as pc
+import yaml
 
 from corpus import shards
 from corpus.config import CorpusRecipe, FinalConfig, substitute
 from corpus.executors import Executor, Task, make_executor, merge_counts
-from corpus.recipe import load_config, save_config, to_dict
+from corpus.recipe import load_config, to_dict
 from corpus.rounds import run_rounds
 from corpus.schema import MATH_FAMILIES, conform
 
@@ -130,7 +132,7 @@ def run_final(run_dir: str, last_round: int, recipe: CorpusRecipe, ex: Executor)
     for p in finals:
         t = shards.read_table(p, columns=["n_tokens"])
         pages += t.num_rows
-        tokens += int(pa.compute.sum(t.column("n_tokens")).as_py() or 0)
+        tokens += int(pc.sum(t.column("n_tokens")).as_py() or 0)
     stats.update({"pages": pages, "tokens": tokens, "shards": len(finals)})
     write_card(final_dir, recipe, stats, run_dir)
     shards.mark_done(final_dir, "_stage", stats)
@@ -139,7 +141,6 @@ def run_final(run_dir: str, last_round: int, recipe: CorpusRecipe, ex: Executor)
 
 def write_card(final_dir: str, recipe: CorpusRecipe, stats: dict[str, Any], run_dir: str) -> None:
     """The dataset card RUN/final/README.md: what is in the shards and how they were made."""
-    import yaml
 
     from corpus.schema import DOCUMENT_SCHEMA
 
@@ -200,29 +201,74 @@ def write_card(final_dir: str, recipe: CorpusRecipe, stats: dict[str, Any], run_
 
 
 # -------------------------------------------------------------------------------------------- run
+# Keys a resumed run may change: they steer how far the loop goes, not what completed stages contain.
+RESUMABLE_KEYS = frozenset({"rounds.count", "rounds.stop_overlap", "workers"})
+
+
+def _write_yaml(url: str, data: dict[str, Any]) -> None:
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True).encode()
+    shards._atomic_write(url, lambda f: f.write(text))
+
+
+def _flatten(d: Any, prefix: str = "") -> dict[str, Any]:
+    if not isinstance(d, dict):
+        return {prefix: d}
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        out.update(_flatten(v, f"{prefix}.{k}" if prefix else str(k)))
+    return out
+
+
+# The recipe before `${run}` is filled in: resumes compare against it, so a run folder that was moved
+# or copied still resumes (RUN/recipe.yaml holds the resolved recipe the stages used).
+TEMPLATE_NAME = "recipe.template.yaml"
+
+
+def check_recipe_unchanged(run_dir: str, template: CorpusRecipe) -> None:
+    """Refuse to resume a run with settings other than those its completed stages were made with:
+    the skipped stages would silently keep the old ones while recipe.yaml and the card claimed new.
+    `template` is the recipe before `${run}` substitution."""
+    path = shards.join(run_dir, TEMPLATE_NAME)
+    if not shards.exists(path):
+        return
+    fs, p = shards.url_to_fs(path)
+    with fs.open(p, "rb") as f:
+        old = _flatten(yaml.safe_load(f.read()) or {})
+    new = _flatten(to_dict(template))
+    changed = sorted(
+        k for k in old.keys() | new.keys() if old.get(k) != new.get(k) and k not in RESUMABLE_KEYS
+    )
+    if changed:
+        detail = ", ".join(f"{k}: {old.get(k)!r} -> {new.get(k)!r}" for k in changed[:8])
+        raise click.UsageError(
+            f"{run_dir} was made with a different recipe ({detail}{', ...' if len(changed) > 8 else ''}). "
+            "Use a new --run directory, or --allow-recipe-change to resume anyway "
+            "(completed stages keep the settings they were made with)."
+        )
+
+
 def run_corpus(
     recipe_path: str | None,
     run_dir: str,
     rounds: int | None,
     executor: str = "local",
     overrides: list[str] | tuple[str, ...] = (),
+    allow_recipe_change: bool = False,
 ) -> dict[str, Any]:
     """Run (or resume) every stage; return a summary of each."""
     recipe = load_config(CorpusRecipe, recipe_path, list(overrides))
     # file:///x and /x are the same directory; the plain path keeps local-only helpers (the sample
     # generator, seed files) working. Other URLs (s3://...) stay URLs throughout.
     run_dir = str(run_dir).removeprefix("file://")
-    substitute(recipe, {"run": run_dir})
     n_rounds = rounds or recipe.rounds.count
     recipe.rounds.count = n_rounds
-    if "://" in run_dir:
-        import yaml
-
-        text = yaml.safe_dump(to_dict(recipe), sort_keys=False, allow_unicode=True).encode()
-        shards._atomic_write(shards.join(run_dir, "recipe.yaml"), lambda f: f.write(text))
-    else:
+    if not allow_recipe_change:
+        check_recipe_unchanged(run_dir, recipe)
+    if "://" not in run_dir:
         Path(run_dir).mkdir(parents=True, exist_ok=True)
-        save_config(recipe, Path(run_dir) / "recipe.yaml")
+    _write_yaml(shards.join(run_dir, TEMPLATE_NAME), to_dict(recipe))
+    substitute(recipe, {"run": run_dir})
+    _write_yaml(shards.join(run_dir, "recipe.yaml"), to_dict(recipe))
     ex = make_executor(executor, recipe.workers or None)
     summary: dict[str, Any] = {}
     timings: dict[str, float] = {}
@@ -348,9 +394,19 @@ def summary_table(summary: dict[str, Any]) -> str:
     show_default=True,
     help="local: a process pool on this machine; ray: the Ray cluster at RAY_ADDRESS (docs/ray.md).",
 )
+@click.option(
+    "--allow-recipe-change",
+    is_flag=True,
+    help="Resume a run whose saved recipe.yaml differs from this one (completed stages are not redone).",
+)
 @click.argument("overrides", nargs=-1)
 def run_cli(
-    recipe: str | None, run_dir: str, rounds: int | None, executor: str, overrides: tuple[str, ...]
+    recipe: str | None,
+    run_dir: str,
+    rounds: int | None,
+    executor: str,
+    allow_recipe_change: bool,
+    overrides: tuple[str, ...],
 ) -> None:
     """Run the corpus pipeline: ingest, dedup, recall rounds 1..N, final shards + dataset card.
 
@@ -359,7 +415,7 @@ def run_cli(
     `selection.threshold=0.8 rounds.stop_overlap=null`. Edit RUN/round-K/discovery/paths.tsv to
     accept or reject discovered math URL paths before round K+1 runs.
     """
-    summary = run_corpus(recipe, run_dir, rounds, executor, overrides)
+    summary = run_corpus(recipe, run_dir, rounds, executor, overrides, allow_recipe_change)
     click.echo(summary_table(summary))
     click.echo(f"final corpus: {shards.join(run_dir, 'final')} (dataset card: README.md)")
 
