@@ -7,7 +7,8 @@ the paper: β = 0, loss_type="dapo"), one torch thread each. Both are evaluated 
 held-out accuracy every `eval_every` steps; evaluation time is excluded from the timings.
 
 Reported: held-out accuracy curve of each (JSON + PNG), the gain over the SFT model, wall time of the
-whole run (model load + training, evaluation excluded) and time per step, their ratios (ours / TRL),
+whole run (model load + training, evaluation excluded; module imports done before either run) and
+time per step, their ratios (ours / TRL),
 and other processes' CPU use around each run (this machine is shared).
 
     python -m benchmarks grpo          # BENCH_GRPO_STEPS=40 by default
@@ -199,9 +200,24 @@ def _plot(sft_acc: float, ours: dict, trl: dict, path: Path) -> None:
     plt.close(fig)
 
 
+def _warm_imports() -> None:
+    """Import what either trainer needs before timing either: Python's module imports (~2 s here)
+    are paid once per process, so whichever run came first would otherwise pay them for both."""
+    import accelerate  # noqa: F401
+    import transformers.models.llama.modeling_llama  # noqa: F401
+    import trl  # noqa: F401
+    from transformers import AutoModelForCausalLM, AutoTokenizer  # noqa: F401
+    from trl import GRPOTrainer  # noqa: F401
+
+    import training.checkpoint  # noqa: F401
+    import training.evaluation.verify  # noqa: F401
+    import training.grpo.trainer  # noqa: F401
+
+
 def main() -> None:
     fix_threads(1)
     _sft_model()
+    _warm_imports()
     from training.grpo.trainer import load_questions
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -85,6 +85,51 @@ def test_greedy_rollout_is_deterministic_and_matches_generate(tiny):
     )
 
 
+@pytest.mark.parametrize("lengths_differ", [False, True])
+def test_static_rollout_matches_hf_forward(tiny, lengths_differ):
+    """The static-cache decoder's recorded log-probs equal a teacher-forced HF forward's, with and
+    without left padding, and its greedy outputs equal the HF-forward loop's."""
+    from training.grpo import static_decode
+
+    _, tok, model, train, _ = tiny
+    assert static_decode.supported(model)
+    prompts = [encode_prompt(tok, r["question"]) for r in train[:3]]
+    if lengths_differ:
+        prompts[1] = prompts[1] + encode_prompt(tok, "and again")[-3:]
+    ro = rollout(
+        model,
+        prompts,
+        4,
+        12,
+        tok.eos_token_id,
+        tok.pad_token_id,
+        backend="static",
+        generator=torch.Generator().manual_seed(1),
+    )
+    assert ro.completion_ids.shape[0] == 12
+    assert bool(ro.prompt_mask.all()) != lengths_differ
+    assert torch.equal(ro.prompt_ids[0], ro.prompt_ids[3])  # rows of a group share the prompt
+    lp, _ = completion_logprobs(model, ro.input_ids, ro.attention_mask, ro.completion_ids.shape[1])
+    m = ro.completion_mask.bool()
+    assert torch.allclose(lp[m], ro.old_logprobs[m], atol=1e-4)
+    a = rollout(model, prompts, 1, 10, tok.eos_token_id, tok.pad_token_id, temperature=0.0, backend="static")
+    b = rollout(model, prompts, 1, 10, tok.eos_token_id, tok.pad_token_id, temperature=0.0, backend="loop")
+    w = min(a.completion_ids.shape[1], b.completion_ids.shape[1])
+    assert torch.equal(
+        a.completion_ids[:, :w] * a.completion_mask[:, :w], b.completion_ids[:, :w] * b.completion_mask[:, :w]
+    )
+
+
+def test_inverse_cdf_sampling_follows_the_distribution():
+    from training.grpo.static_decode import sample_inverse_cdf
+
+    probs = torch.tensor([[0.5, 0.0, 0.3, 0.2]]).expand(20000, 4)
+    tok = sample_inverse_cdf(probs, torch.Generator().manual_seed(0))
+    freq = torch.bincount(tok, minlength=4).float() / len(tok)
+    assert freq[1] == 0  # zero mass is never drawn
+    assert torch.allclose(freq, probs[0], atol=0.02)
+
+
 def _trainer(tiny, tmp_path, **kw):
     from training.grpo.trainer import GRPOConfig, GRPOTrainer
     from training.optim import OptimConfig

@@ -23,7 +23,7 @@ def greedy_accuracy(
     batch_size: int = 64,
     prompt_suffix: str = "",
     verifier: Verifier | None = None,
-    backend: str = "loop",
+    backend: str = "auto",
 ) -> dict:
     """Share of `rows` (dicts with question, answer) answered correctly; also a few sample outputs."""
     correct, samples = 0, []

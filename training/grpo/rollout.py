@@ -188,6 +188,7 @@ def generate_hf(
 
 
 BACKENDS = {"loop": generate_loop, "hf": generate_hf}
+CHOICES = sorted([*BACKENDS, "static", "auto"])
 
 
 def rollout(
@@ -199,12 +200,33 @@ def rollout(
     pad_id: int,
     temperature: float = 1.0,
     top_p: float = 1.0,
-    backend: str = "loop",
+    backend: str = "auto",
     generator: torch.Generator | None = None,
 ) -> Rollout:
-    """G = `group_size` samples for each tokenised prompt; rows i*G … i*G+G-1 belong to prompt i."""
-    if backend not in BACKENDS:
-        raise ValueError(f"unknown rollout backend {backend!r}; choose from {sorted(BACKENDS)}")
+    """G = `group_size` samples for each tokenised prompt; rows i*G … i*G+G-1 belong to prompt i.
+
+    Backends: ``static`` (static_decode.py: preallocated KV cache, prompt prefilled once per
+    question; Llama-architecture models only), ``loop``, ``hf``; ``auto`` picks static when the model
+    is supported, else loop.
+    """
+    from training.grpo import static_decode
+
+    if backend not in CHOICES:
+        raise ValueError(f"unknown rollout backend {backend!r}; choose from {CHOICES}")
+    if backend == "auto":
+        backend = "static" if static_decode.supported(model) else "loop"
+    if backend == "static":
+        if not static_decode.supported(model):
+            raise ValueError(f"rollout backend 'static' does not support {type(model).__name__}")
+        ids, mask = left_pad(prompts, pad_id)
+        was_training = model.training
+        model.eval()
+        try:
+            return static_decode.generate_static(
+                model, ids, mask, group_size, max_new_tokens, eos_id, pad_id, temperature, top_p, generator
+            )
+        finally:
+            model.train(was_training)
     repeated = [p for p in prompts for _ in range(group_size)]
     ids, mask = left_pad(repeated, pad_id)
     was_training = model.training

@@ -91,8 +91,10 @@ class GRPOConfig:
     share_prompt: bool = True
     """Compute each question's prompt once for its G outputs in the log-prob forwards (same result;
     needs micro_batch_size to be a multiple of group_size, else the plain forward is used)."""
-    rollout_backend: str = "loop"
-    """loop (our KV-cache loop) or hf (model.generate)."""
+    rollout_backend: str = "auto"
+    """static (preallocated KV cache, prompt prefilled once per question; Llama models), loop (our
+    loop over the HF forward with a dynamic KV cache), hf (model.generate); auto: static if the model
+    is supported, else loop."""
     mu: int = 1
     """μ: policy updates per exploration stage (paper: 1)."""
     beta: float = 0.04
