@@ -15,8 +15,9 @@ from corpus import shards
 from corpus.dedup.clusters import connected_components
 from corpus.dedup.lsh import band_keys, detection_probability, star_pairs
 from corpus.dedup.minhash import MinHasher, estimate_jaccard
+from corpus.dedup.normalize import normalize_for_shingles
 from corpus.dedup.planted import dedup_planted, planted_pairs
-from corpus.dedup.shingles import jaccard, shingle_hashes, shingle_set
+from corpus.dedup.shingles import hash_words, jaccard, shingle_hashes, shingle_set, word_hashes
 from corpus.dedup.stage import DedupConfig, run_dedup
 from corpus.dedup.urls import normalize_url
 from corpus.executors import LocalExecutor
@@ -64,6 +65,44 @@ def test_shingle_hashes_match_reference_sets():
     # the same shingle hashes the same in any batch
     h2, offs2 = shingle_hashes(texts[:1], 5)
     assert set(h2.tolist()) == set(h[: offs[1]].tolist())
+
+
+def _assert_words_match_reference(texts):
+    """The batch word pass gives exactly the reference words (normalize_for_shingles(t).split()), in order."""
+    h, counts = word_hashes(texts)
+    assert counts.sum() == h.size and len(counts) == len(texts)
+    off = np.concatenate(([0], np.cumsum(counts)))
+    for i, t in enumerate(texts):
+        expected = hash_words(normalize_for_shingles(t or "").split())
+        assert np.array_equal(h[off[i] : off[i + 1]], expected), repr(t)
+
+
+def test_batch_words_match_reference_on_adversarial_unicode():
+    # ASCII separators next to combining marks (NFKC composes "<" + U+0338 into the separator "≮"),
+    # case pairs that NFKC or lower-casing change (İ, final sigma, ǅ), compatibility forms that NFKC
+    # turns into ASCII letters, digits or separators (ﬁ, ½, fullwidth, NBSP), non-Latin digits.
+    alphabet = list("aZ9 ,.-<=>\t\n_'") + [
+        "\u0338", "\u0301", "\u0307", "İ", "I", "ς", "Σ", "ﬁ", "½", "\u00a0", "Ａ", "ß", "’", "—", "é",
+        "𝐀", "\u3000", "٣", "Ⅻ", "ǅ", "\u200b", "ﷺ", "㍱", "\U0001f600", "\x00",
+    ]  # fmt: skip
+    rng = random.Random(5)
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 25))) for _ in range(3000)]
+    texts += ["x<\u0338y", "=\u0301\u0338e", "I\u0307stanbul", "ΟΔΟΣ ΟΔΟΣ.", "", None, "   ", "a" * 40]
+    _assert_words_match_reference(texts)
+
+
+def test_batch_words_match_reference_on_web_text(shared_data):
+    texts = []
+    for name in ("agreement_data.jsonl", "majority_data.jsonl"):
+        with (shared_data / "web_text_dclm" / name).open() as f:
+            texts += [json.loads(line)["text"] for line in f][:60]
+    assert sum(not t.isascii() for t in texts) > 10  # the non-ASCII path is exercised
+    _assert_words_match_reference(texts)
+    # a chunked or large_string input gives the same words
+    chunked = pa.chunked_array(
+        [pa.array(texts[:50], pa.large_string()), pa.array(texts[50:], pa.large_string())]
+    )
+    assert all(np.array_equal(x, y) for x, y in zip(word_hashes(texts), word_hashes(chunked)))
 
 
 def test_signature_estimates_jaccard_and_chunking_is_invisible():
