@@ -207,21 +207,23 @@ def _word_pass(data: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.nd
     split = [normalize_for_shingles(s).split() for s in uniq]
     n_words = np.array([len(w) for w in split], dtype=np.int64)
     flat = hash_words([w for ws in split for w in ws])
-    first = np.cumsum(n_words) - n_words
-    # Every ordinary run is one word; special run r becomes n_words[which] words.
-    per_run = np.ones(starts.size, dtype=np.int64)
-    per_run[special] = n_words[which]
-    run_first = np.cumsum(per_run) - per_run  # position of each run's first word in the output
-    out = np.empty(int(run_first[-1] + per_run[-1]) if starts.size else 0, dtype=np.uint64)
-    plain = np.ones(starts.size, dtype=bool)
-    plain[special] = False
-    out[run_first[plain]] = hashes[plain]
+    # Every ordinary run is one word; special run r becomes k[r] words (0, 1 or more): repeat each run's
+    # hash k times, then overwrite the special runs' slots with their own words.
     k = n_words[which]
-    if k.sum():  # word j of special run r: from flat[first[which[r]] + j] to out[run_first[r] + j]
+    per_run = np.ones(starts.size, dtype=np.int64)
+    per_run[special] = k
+    out = np.repeat(hashes, per_run)
+    if k.sum():  # word j of special run r: from flat[first[which[r]] + j] to out[dest[r] + j]
+        shift = np.cumsum(k - 1) - (k - 1)  # extra words added by the special runs before r
+        dest = special + shift
+        first = np.cumsum(n_words) - n_words
         pos = np.arange(int(k.sum())) - np.repeat(np.cumsum(k) - k, k)
-        out[np.repeat(run_first[special], k) + pos] = flat[np.repeat(first[which], k) + pos]
-    word_cum = np.concatenate(([0], np.cumsum(per_run)))
-    return out, np.diff(word_cum[run_off])
+        out[np.repeat(dest, k) + pos] = flat[np.repeat(first[which], k) + pos]
+    # words per document: its runs, plus what its special runs added or removed
+    counts = np.diff(run_off)
+    doc_of = np.searchsorted(run_off, special, side="right") - 1
+    counts += np.bincount(doc_of, weights=k - 1, minlength=len(counts)).astype(np.int64)
+    return out, counts
 
 
 def shingle_hashes(
