@@ -103,6 +103,14 @@ def test_batch_words_match_reference_on_web_text(shared_data):
         [pa.array(texts[:50], pa.large_string()), pa.array(texts[50:], pa.large_string())]
     )
     assert all(np.array_equal(x, y) for x, y in zip(word_hashes(texts), word_hashes(chunked)))
+    # a slice of an Arrow array (non-zero offset into its buffers) and a string_view array
+    assert all(
+        np.array_equal(x, y) for x, y in zip(word_hashes(texts[7:]), word_hashes(pa.array(texts).slice(7)))
+    )
+    assert all(
+        np.array_equal(x, y)
+        for x, y in zip(word_hashes(texts), word_hashes(pa.array(texts, pa.string_view())))
+    )
 
 
 def test_signature_estimates_jaccard_and_chunking_is_invisible():

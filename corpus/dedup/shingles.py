@@ -236,23 +236,33 @@ def shingle_hashes(
         raise ValueError(f"n-gram size must be in 1..{len(_MULTS)}, got {n}")
     words, counts = word_hashes(texts)
     n_docs = len(counts)
-    # Lay the words out with n-1 pad slots after each document so every window stays inside one doc.
-    slot = counts + (n - 1)
-    doc_start = np.zeros(n_docs, dtype=np.int64)
-    np.cumsum(slot[:-1], out=doc_start[1:])
-    padded = np.full(int(slot.sum()), _PAD, dtype=np.uint64)
-    word_doc_start = np.cumsum(counts) - counts
-    padded[np.arange(words.size) + np.repeat(doc_start - word_doc_start, counts)] = words
-    n_windows = padded.size - n + 1
-    with np.errstate(over="ignore"):
-        acc = padded[:n_windows] * _MULTS[0]
-        for k in range(1, n):
-            acc += padded[k : k + n_windows] * _MULTS[k]
     n_sh = np.where(counts > 0, np.maximum(counts - n + 1, 1), 0)
     offsets = np.zeros(n_docs + 1, dtype=np.int64)
     np.cumsum(n_sh, out=offsets[1:])
-    pos = np.arange(offsets[-1]) + np.repeat(doc_start - offsets[:-1], n_sh)
-    return splitmix64(acc[pos]), offsets
+    word_start = np.cumsum(counts) - counts
+    short = np.flatnonzero((counts > 0) & (counts < n))  # one shingle: all words, then _PAD
+    n_windows = words.size - n + 1
+    if n_windows > 0:
+        # Every window of n consecutive words of the batch; those crossing a document boundary are
+        # computed and never read: shingle j of document d is window word_start[d] + j.
+        with np.errstate(over="ignore"):
+            acc = words[:n_windows] * _MULTS[0]
+            for k in range(1, n):
+                acc += words[k : k + n_windows] * _MULTS[k]
+        pos = np.arange(offsets[-1]) + np.repeat(word_start - offsets[:-1], n_sh)
+        pos[offsets[short]] = 0  # filled below
+        out = acc[pos]
+    else:
+        out = np.empty(int(offsets[-1]), dtype=np.uint64)
+    if short.size:
+        vals = np.zeros(short.size, dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            for k in range(n):
+                inside = k < counts[short]
+                w = np.where(inside, words[np.minimum(word_start[short] + k, words.size - 1)], _PAD)
+                vals += w * _MULTS[k]
+        out[offsets[short]] = vals
+    return splitmix64(out), offsets
 
 
 def shingle_set(text: str, n: int = 5) -> set[tuple[str, ...]]:
