@@ -146,9 +146,14 @@ def test_word_pass_slicing_is_invisible(monkeypatch, shared_data):
         json.loads(line)["text"] for line in (shared_data / "web_text_dclm" / "agreement_data.jsonl").open()
     ][:80]
     whole = shingle_hashes(texts, 5)
+    hasher = MinHasher(64, seed=2)
+    whole_sig = hasher.signatures(*whole)
     monkeypatch.setattr(sh, "MAX_CHARS", 3000)
     sliced = shingle_hashes(texts, 5)
     assert all(np.array_equal(x, y) for x, y in zip(whole, sliced))
+    sig, n_shingles = hasher.sketch(texts + [None], 5)  # end to end runs slice by slice
+    assert np.array_equal(sig[:-1], whole_sig) and (sig[-1] == 0xFFFFFFFF).all()
+    assert np.array_equal(n_shingles, np.append(np.diff(whole[1]), 0))
     for i in range(0, 80, 7):  # and the batch path agrees with the reference shingle sets on real text
         assert len(set(whole[0][whole[1][i] : whole[1][i + 1]].tolist())) == len(shingle_set(texts[i], 5))
 
