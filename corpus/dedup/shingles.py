@@ -200,7 +200,8 @@ def _word_pass(data: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.nd
     if high.size == 0:
         return hashes, np.diff(run_off)
     # Runs holding a non-ASCII byte are normalised exactly by the reference rule, each distinct one
-    # once: they are grouped by a hash of their raw bytes, so only the distinct ones become strings.
+    # once: they are grouped by a 64-bit hash of their raw bytes, so only the distinct ones become
+    # strings (two different runs of one slice sharing that hash, ~1e-11 per slice, would share words).
     run_of = np.searchsorted(starts, high, side="right") - 1
     special = run_of[np.concatenate(([True], run_of[1:] != run_of[:-1]))]
     raw_keys = _hash_spans(
