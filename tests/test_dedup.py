@@ -312,6 +312,11 @@ def test_resume_after_interruption(tmp_path):
     (out / "_done" / "_stage.json").unlink()
     with pytest.raises(ValueError, match="other settings"):
         run_dedup(in_dir, str(out), DedupConfig(num_partitions=5), LocalExecutor(1))
+    # ... and so is a run whose signatures came from another version of the shingle hashes
+    recorded = json.loads((out / "_work" / "config.json").read_text())
+    (out / "_work" / "config.json").write_text(json.dumps({**recorded, "shingle_hash_version": 1}))
+    with pytest.raises(ValueError, match="other settings"):
+        run_dedup(in_dir, str(out), cfg, LocalExecutor(1))
 
 
 def test_planted_pairs_quality_against_exact_jaccard(tmp_path, shared_data):

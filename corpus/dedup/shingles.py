@@ -35,6 +35,9 @@ import pyarrow as pa
 
 from corpus.dedup.normalize import normalize_for_shingles
 
+# Version of the word and shingle hash functions. The dedup stage records it with its settings, so a run
+# sketched with other hashes (signatures that would never match these) is refused on resume, not mixed.
+HASH_VERSION = 2  # 1: code-point polynomial word hash; 2: normalised UTF-8 bytes, 8 at a time
 _U64 = np.uint64
 # Fixed odd multipliers (from a seeded generator) make shingle hashes identical across runs and machines.
 _MULTS = np.random.Generator(np.random.PCG64(20240205)).integers(1, 2**63, size=64, dtype=np.uint64) * _U64(

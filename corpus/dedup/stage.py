@@ -29,6 +29,7 @@ from corpus.dedup.clusters import connected_components, keep_order
 from corpus.dedup.exact import text_keys, url_keys
 from corpus.dedup.lsh import band_keys, partition_of, star_pairs
 from corpus.dedup.minhash import MinHasher, estimate_jaccard
+from corpus.dedup.shingles import HASH_VERSION
 from corpus.executors import Executor, LocalExecutor, Task, merge_counts
 
 log = logging.getLogger(__name__)
@@ -395,7 +396,7 @@ def run_dedup(
         raise FileNotFoundError(f"no Parquet shards in {in_dir}")
     work = shards.join(out_dir, "_work")
     cfg_path = shards.join(work, "config.json")
-    wanted = {"config": asdict(cfg), "inputs": inputs}
+    wanted = {"config": asdict(cfg), "inputs": inputs, "shingle_hash_version": HASH_VERSION}
     if shards.exists(cfg_path):
         if shards.read_json(cfg_path) != wanted:
             raise ValueError(f"{out_dir} holds a dedup run with other settings or inputs; use a fresh --out")
