@@ -139,7 +139,7 @@ def signatures(texts: list[str], pairs, num_perm: int, ngram: int) -> dict:
         for t in texts:
             shingle_strings(t, ngram)
 
-    from corpus.dedup.shingles import shingle_hashes
+    from corpus.dedup.shingles import shingle_hashes, word_hashes
 
     hashed = [shingle_hashes(texts[i : i + batch], ngram) for i in range(0, len(texts), batch)]
 
@@ -155,9 +155,15 @@ def signatures(texts: list[str], pairs, num_perm: int, ngram: int) -> dict:
         for i in range(0, len(texts), batch):
             shingle_hashes(texts[i : i + batch], ngram)
 
+    def ours_words():
+        for i in range(0, len(texts), batch):
+            word_hashes(texts[i : i + batch])
+
     runs = {"ours (numpy, oph) end to end": ours, "ours (numpy, kperm) end to end": ours_kperm,
             "rensa RMinHash end to end": rensa_end, "datasketch MinHash end to end": ds_end,
-            "ours: shingling only": ours_shingles, "reference Python shingling only": py_shingles,
+            "ours: word pass only (normalise + split + hash words)": ours_words,
+            "ours: shingling only (word pass + n-gram hashes)": ours_shingles,
+            "reference Python shingling only": py_shingles,
             "ours: hashing only (oph)": ours_hash, "ours: hashing only (kperm)": ours_kperm_hash,
             "rensa: hashing only": rensa_hash, "datasketch: hashing only": ds_hash}  # fmt: skip
     best: dict[str, float] = {}

@@ -15,8 +15,9 @@ from corpus import shards
 from corpus.dedup.clusters import connected_components
 from corpus.dedup.lsh import band_keys, detection_probability, star_pairs
 from corpus.dedup.minhash import MinHasher, estimate_jaccard
+from corpus.dedup.normalize import normalize_for_shingles
 from corpus.dedup.planted import dedup_planted, planted_pairs
-from corpus.dedup.shingles import jaccard, shingle_hashes, shingle_set
+from corpus.dedup.shingles import hash_words, jaccard, shingle_hashes, shingle_set, word_hashes
 from corpus.dedup.stage import DedupConfig, run_dedup
 from corpus.dedup.urls import normalize_url
 from corpus.executors import LocalExecutor
@@ -66,6 +67,52 @@ def test_shingle_hashes_match_reference_sets():
     assert set(h2.tolist()) == set(h[: offs[1]].tolist())
 
 
+def _assert_words_match_reference(texts):
+    """The batch word pass gives exactly the reference words (normalize_for_shingles(t).split()), in order."""
+    h, counts = word_hashes(texts)
+    assert counts.sum() == h.size and len(counts) == len(texts)
+    off = np.concatenate(([0], np.cumsum(counts)))
+    for i, t in enumerate(texts):
+        expected = hash_words(normalize_for_shingles(t or "").split())
+        assert np.array_equal(h[off[i] : off[i + 1]], expected), repr(t)
+
+
+def test_batch_words_match_reference_on_adversarial_unicode():
+    # ASCII separators next to combining marks (NFKC composes "<" + U+0338 into the separator "≮"),
+    # case pairs that NFKC or lower-casing change (İ, final sigma, ǅ), compatibility forms that NFKC
+    # turns into ASCII letters, digits or separators (ﬁ, ½, fullwidth, NBSP), non-Latin digits.
+    alphabet = list("aZ9 ,.-<=>\t\n_'") + [
+        "\u0338", "\u0301", "\u0307", "İ", "I", "ς", "Σ", "ﬁ", "½", "\u00a0", "Ａ", "ß", "’", "—", "é",
+        "𝐀", "\u3000", "٣", "Ⅻ", "ǅ", "\u200b", "ﷺ", "㍱", "\U0001f600", "\x00",
+    ]  # fmt: skip
+    rng = random.Random(5)
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 25))) for _ in range(3000)]
+    texts += ["x<\u0338y", "=\u0301\u0338e", "I\u0307stanbul", "ΟΔΟΣ ΟΔΟΣ.", "", None, "   ", "a" * 40]
+    _assert_words_match_reference(texts)
+
+
+def test_batch_words_match_reference_on_web_text(shared_data):
+    texts = []
+    for name in ("agreement_data.jsonl", "majority_data.jsonl"):
+        with (shared_data / "web_text_dclm" / name).open() as f:
+            texts += [json.loads(line)["text"] for line in f][:60]
+    assert sum(not t.isascii() for t in texts) > 10  # the non-ASCII path is exercised
+    _assert_words_match_reference(texts)
+    # a chunked or large_string input gives the same words
+    chunked = pa.chunked_array(
+        [pa.array(texts[:50], pa.large_string()), pa.array(texts[50:], pa.large_string())]
+    )
+    assert all(np.array_equal(x, y) for x, y in zip(word_hashes(texts), word_hashes(chunked)))
+    # a slice of an Arrow array (non-zero offset into its buffers) and a string_view array
+    assert all(
+        np.array_equal(x, y) for x, y in zip(word_hashes(texts[7:]), word_hashes(pa.array(texts).slice(7)))
+    )
+    assert all(
+        np.array_equal(x, y)
+        for x, y in zip(word_hashes(texts), word_hashes(pa.array(texts, pa.string_view())))
+    )
+
+
 def test_signature_estimates_jaccard_and_chunking_is_invisible():
     rng = random.Random(1)
     vocab = [f"w{i}" for i in range(3000)]
@@ -99,9 +146,14 @@ def test_word_pass_slicing_is_invisible(monkeypatch, shared_data):
         json.loads(line)["text"] for line in (shared_data / "web_text_dclm" / "agreement_data.jsonl").open()
     ][:80]
     whole = shingle_hashes(texts, 5)
+    hasher = MinHasher(64, seed=2)
+    whole_sig = hasher.signatures(*whole)
     monkeypatch.setattr(sh, "MAX_CHARS", 3000)
     sliced = shingle_hashes(texts, 5)
     assert all(np.array_equal(x, y) for x, y in zip(whole, sliced))
+    sig, n_shingles = hasher.sketch(texts + [None], 5)  # end to end runs slice by slice
+    assert np.array_equal(sig[:-1], whole_sig) and (sig[-1] == 0xFFFFFFFF).all()
+    assert np.array_equal(n_shingles, np.append(np.diff(whole[1]), 0))
     for i in range(0, 80, 7):  # and the batch path agrees with the reference shingle sets on real text
         assert len(set(whole[0][whole[1][i] : whole[1][i + 1]].tolist())) == len(shingle_set(texts[i], 5))
 
@@ -260,6 +312,11 @@ def test_resume_after_interruption(tmp_path):
     (out / "_done" / "_stage.json").unlink()
     with pytest.raises(ValueError, match="other settings"):
         run_dedup(in_dir, str(out), DedupConfig(num_partitions=5), LocalExecutor(1))
+    # ... and so is a run whose signatures came from another version of the shingle hashes
+    recorded = json.loads((out / "_work" / "config.json").read_text())
+    (out / "_work" / "config.json").write_text(json.dumps({**recorded, "shingle_hash_version": 1}))
+    with pytest.raises(ValueError, match="other settings"):
+        run_dedup(in_dir, str(out), cfg, LocalExecutor(1))
 
 
 def test_planted_pairs_quality_against_exact_jaccard(tmp_path, shared_data):

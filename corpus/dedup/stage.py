@@ -29,7 +29,7 @@ from corpus.dedup.clusters import connected_components, keep_order
 from corpus.dedup.exact import text_keys, url_keys
 from corpus.dedup.lsh import band_keys, partition_of, star_pairs
 from corpus.dedup.minhash import MinHasher, estimate_jaccard
-from corpus.dedup.shingles import shingle_hashes
+from corpus.dedup.shingles import HASH_VERSION
 from corpus.executors import Executor, LocalExecutor, Task, merge_counts
 
 log = logging.getLogger(__name__)
@@ -154,10 +154,9 @@ def sketch_shard(shard: str, index: int, work: str, cfg: DedupConfig) -> dict[st
                           "id": pc.filter(tb.column("id").cast(pa.string()), pa.array(ok))})
             )  # fmt: skip
         if hasher is not None:
-            h, offs = shingle_hashes(text, cfg.ngram)
-            sig = hasher.signatures(h, offs)
+            sig, n_shingles = hasher.sketch(text, cfg.ngram)
             sigs.append(sig)
-            has = np.diff(offs) > 0  # a document without shingles has no signature to match on
+            has = n_shingles > 0  # a document without shingles has no signature to match on
             stats["no_shingles"] += int((~has).sum())
             keys = band_keys(sig[has], cfg.bands, cfg.rows)
             bands.append((keys.ravel(), np.repeat(refs[has], cfg.bands)))
@@ -397,7 +396,7 @@ def run_dedup(
         raise FileNotFoundError(f"no Parquet shards in {in_dir}")
     work = shards.join(out_dir, "_work")
     cfg_path = shards.join(work, "config.json")
-    wanted = {"config": asdict(cfg), "inputs": inputs}
+    wanted = {"config": asdict(cfg), "inputs": inputs, "shingle_hash_version": HASH_VERSION}
     if shards.exists(cfg_path):
         if shards.read_json(cfg_path) != wanted:
             raise ValueError(f"{out_dir} holds a dedup run with other settings or inputs; use a fresh --out")
