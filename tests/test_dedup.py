@@ -364,14 +364,3 @@ def test_cli(tmp_path):
     stats = json.loads(res.output[res.output.index("{") :])
     assert stats["dropped"] == {"exact_duplicate": 5, "url_duplicate": 5}
     assert stats["config"]["kinds"] == ["url", "exact"] and stats["config"]["num_partitions"] == 3
-
-
-@pytest.mark.slow
-def test_ray_executor_gives_the_same_output(tmp_path):
-    pytest.importorskip("ray")
-    from corpus.executors import RayExecutor
-
-    in_dir = _write(tmp_path, _corpus(), n_shards=3)
-    run_dedup(in_dir, str(tmp_path / "local"), DedupConfig(num_partitions=4), LocalExecutor(1))
-    run_dedup(in_dir, str(tmp_path / "ray"), DedupConfig(num_partitions=4), RayExecutor())
-    assert _snapshot(tmp_path / "local") == _snapshot(tmp_path / "ray")
