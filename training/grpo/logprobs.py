@@ -37,44 +37,59 @@ def position_ids_from_mask(attention_mask: torch.Tensor) -> torch.Tensor:
     return (attention_mask.long().cumsum(-1) - 1).clamp(min=0)
 
 
-@contextlib.contextmanager
-def packed_mlp(model: torch.nn.Module, keep: torch.Tensor) -> Iterator[None]:
-    """Run each decoder layer's MLP only on the positions where `keep` [B, T] is true.
+# Position-wise sub-modules of a decoder layer (Llama naming): everything with matmuls except the
+# attention core itself, which needs the padded [B, T] layout.
+# Measured on the embedded task: packing the attention projections too costs more in gathers than
+# their small matmuls save, so only the MLP (3/4 of the layer's matmul FLOPs) is packed.
+_POSITIONWISE = ("mlp",)
 
-    The MLP is position-wise and is ~3/4 of a Llama layer's matmul FLOPs. Positions after a
-    completion's EOS (right padding) and prompt left padding produce outputs nobody reads: causal
-    attention never lets a real token see a later pad, and masked attention never lets it see a
-    masked one. Skipping them (they get a zero MLP update) leaves every real position's value and
-    gradient exactly as before while saving the padded share of the MLP arithmetic (~10% in the
-    embedded task). Models without `model.layers[*].mlp` run unchanged.
+
+@contextlib.contextmanager
+def packed_positionwise(model: torch.nn.Module, keep: torch.Tensor) -> Iterator[None]:
+    """Run each decoder layer's position-wise matmuls (MLP, q/k/v/o projections) only where `keep`
+    [B, T] is true.
+
+    These are nearly all of a small Llama layer's FLOPs. Positions after a completion's EOS (right
+    padding) and prompt left padding produce outputs nobody reads: causal attention never lets a
+    real token see a later pad, and the attention mask never lets it see a masked one. Skipping them
+    (their projections are zero) leaves every real position's value and gradient as before while
+    saving the padded share of the arithmetic (~10% in the embedded task). Sub-modules the model
+    lacks are simply not packed.
     """
     inner = getattr(getattr(model, "module", model), "model", None)
     layers = getattr(inner, "layers", None)
     keep = keep.bool()
-    if layers is None or bool(keep.all()) or not all(hasattr(layer, "mlp") for layer in layers):
+    if layers is None or bool(keep.all()):
         yield
         return
     idx = keep.reshape(-1).nonzero().squeeze(-1)
 
-    def wrap(mlp: torch.nn.Module):
-        orig = type(mlp).forward
+    def wrap(mod: torch.nn.Module):
+        orig = type(mod).forward
 
         def forward(x: torch.Tensor) -> torch.Tensor:
             flat = x.reshape(-1, x.shape[-1])
-            y = orig(mlp, flat.index_select(0, idx))
+            y = orig(mod, flat.index_select(0, idx))
             out = flat.new_zeros((flat.shape[0], y.shape[-1])).index_copy(0, idx, y)
             return out.view(*x.shape[:-1], y.shape[-1])
 
         return forward
 
-    mlps = [layer.mlp for layer in layers]
-    for mlp in mlps:
-        mlp.forward = wrap(mlp)
+    mods = []
+    for layer in layers:
+        for name in _POSITIONWISE:
+            mod = layer
+            for part in name.split("."):
+                mod = getattr(mod, part, None)
+            if isinstance(mod, torch.nn.Module):
+                mods.append(mod)
+    for mod in mods:
+        mod.forward = wrap(mod)
     try:
         yield
     finally:
-        for mlp in mlps:
-            del mlp.forward
+        for mod in mods:
+            del mod.forward
 
 
 def completion_logprobs(
@@ -91,7 +106,7 @@ def completion_logprobs(
     tokens were sampled from. Entropy (detached, for logging) is returned when asked.
     """
     no_mask = right_padded_only(attention_mask)
-    with packed_mlp(model, attention_mask):
+    with packed_positionwise(model, attention_mask):
         out = model(
             input_ids=input_ids,
             attention_mask=None if no_mask else attention_mask,
@@ -157,7 +172,7 @@ def grouped_completion_logprobs(
     pos = position_ids_from_mask(full_mask)[:, prompt_ids.shape[1] :]
     C = completion_ids.shape[1]
     # Trailing completion padding needs no mask (causal); prompt padding does.
-    with packed_mlp(model, completion_mask):
+    with packed_positionwise(model, completion_mask):
         out_c = model(
             input_ids=completion_ids,
             attention_mask=full_mask if padded else None,
