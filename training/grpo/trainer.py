@@ -275,23 +275,17 @@ class GRPOTrainer:
         }
         return r, adv, stats
 
-    def step(self) -> dict:
-        """One exploration stage + μ policy updates; returns the step's metrics."""
+    def sample(self, questions: list[dict], n: int):
+        """`n` sampled completions per question from the current policy (the paper's old policy)."""
         from training.chat import encode_prompt
-        from training.grpo.loss import BatchShape, grpo_loss
         from training.grpo.rollout import rollout
 
         cfg = self.cfg
-        if self.ref is None and cfg.beta != 0.0:
-            self.reset_reference()
-        t0 = time.perf_counter()
-        questions = self.next_questions()
         prompts = [encode_prompt(self.tok, q["question"] + cfg.prompt_suffix) for q in questions]
-        policy = self.accelerator.unwrap_model(self.policy)
-        ro = rollout(
-            policy,
+        return rollout(
+            self.accelerator.unwrap_model(self.policy),
             prompts,
-            cfg.group_size,
+            n,
             cfg.max_new_tokens,
             self.tok.eos_token_id,
             self.tok.pad_token_id,
@@ -300,6 +294,18 @@ class GRPOTrainer:
             cfg.rollout_backend,
             self.gen,
         )
+
+    def step(self) -> dict:
+        """One exploration stage + μ policy updates; returns the step's metrics."""
+        from training.grpo.loss import BatchShape, grpo_loss
+
+        cfg = self.cfg
+        if self.ref is None and cfg.beta != 0.0:
+            self.reset_reference()
+        t0 = time.perf_counter()
+        questions = self.next_questions()
+        ro = self.sample(questions, cfg.group_size)
+        policy = self.accelerator.unwrap_model(self.policy)
         t_gen = time.perf_counter()
         texts = self.tok.batch_decode(ro.completion_ids, skip_special_tokens=True)
         rewards, adv, rstats = self.score(questions, texts, ro.completion_ids, ro.completion_mask)
@@ -479,29 +485,14 @@ class GRPOTrainer:
 
     def update_reward_model(self, iteration: int) -> None:
         """Sample from the current policy, label with the verifier, continue training the RM (10% replay)."""
-        from training.chat import encode_prompt
         from training.grpo.reward_model import RewardModel
         from training.grpo.rewards import answer_rewards
-        from training.grpo.rollout import rollout
 
         cfg, rcfg = self.cfg, self.cfg.reward_model
         if self.reward_model is None:
             self.reward_model = RewardModel(rcfg.base or cfg.model, rcfg)
         qs = self.rng.sample(self.train_rows, min(rcfg.questions_per_iteration, len(self.train_rows)))
-        prompts = [encode_prompt(self.tok, q["question"] + cfg.prompt_suffix) for q in qs]
-        policy = self.accelerator.unwrap_model(self.policy)
-        ro = rollout(
-            policy,
-            prompts,
-            rcfg.samples_per_question,
-            cfg.max_new_tokens,
-            self.tok.eos_token_id,
-            self.tok.pad_token_id,
-            cfg.temperature,
-            cfg.top_p,
-            cfg.rollout_backend,
-            self.gen,
-        )
+        ro = self.sample(qs, rcfg.samples_per_question)
         texts = self.tok.batch_decode(ro.completion_ids, skip_special_tokens=True)
         golds = [q["answer"] for q in qs for _ in range(rcfg.samples_per_question)]
         labels, _ = answer_rewards(texts, golds, cfg.answer_kind, self.verifier)
