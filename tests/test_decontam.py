@@ -27,6 +27,7 @@ from corpus.decontam.report import read_report
 from corpus.decontam.stage import run_decontaminate
 from corpus.executors import LocalExecutor
 from corpus.schema import DOCUMENT_SCHEMA, conform
+from corpus.tokens import count_tokens
 
 # Benchmark name -> file under shared/data. agieval-math and math500 are left out of the planted
 # set: they are subsets of MATH, so a hit may rightly be credited to the MATH copy of the item.
@@ -306,6 +307,7 @@ def test_segment_scope_removes_only_the_matching_lines(tmp_path, run_input, item
     for doc_id in planted:
         assert kept[doc_id]["contam_segments_removed"] >= 1
         assert not scan_text(kept[doc_id]["text"], index)  # nothing of the item is left
+        assert kept[doc_id]["n_tokens"] == count_tokens(kept[doc_id]["text"])  # counts the text kept
     assert kept["s0-0"]["contam_segments_removed"] == 0
     # A page made only of benchmark text has nothing left and is dropped.
     q = items["gsm8k"][10].question

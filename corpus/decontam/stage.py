@@ -100,6 +100,15 @@ def decontaminate_table(
     if cfg.scope == "segment":
         table = table.set_column(table.column_names.index(col), col, pa.array(new_texts, pa.string()))
         table = table.append_column("contam_segments_removed", pa.array(seg_removed, pa.int32()))
+        if "n_tokens" in table.column_names:  # trimmed pages: the count must describe the text kept
+            from corpus.tokens import count_tokens
+
+            counts = [
+                count_tokens(t) if n else old
+                for t, n, old in zip(new_texts, seg_removed, table.column("n_tokens").to_pylist())
+            ]
+            i = table.column_names.index("n_tokens")
+            table = table.set_column(i, table.schema.field(i), pa.array(counts, table.schema.field(i).type))
     kept = table.filter(mask)
     dropped = table.filter(pc.invert(mask))
     dropped = dropped.append_column("reason", pa.array([REASON] * dropped.num_rows, pa.string()))
