@@ -120,7 +120,7 @@ def build_sections(r: dict[str, Any]) -> list[Section]:
                     "tokens",
                     "selected by an earlier round",
                     "share",
-                    "round report's overlap",
+                    "round report's overlap with round k-1",
                     "new math domains",
                     "accepted paths",
                 ],
