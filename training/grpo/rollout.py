@@ -61,13 +61,22 @@ def left_pad(seqs: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Te
     return ids, mask
 
 
+def _multinomial(probs: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+    return torch.multinomial(probs, 1, generator=generator).squeeze(-1)
+
+
 def sample_next(
-    logits: torch.Tensor, temperature: float, top_p: float, generator: torch.Generator | None = None
+    logits: torch.Tensor,
+    temperature: float,
+    top_p: float,
+    generator: torch.Generator | None = None,
+    draw=_multinomial,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Draw one token per row; returns (tokens, their log-probs under the temperature-scaled policy).
 
     The log-prob is taken before top-p truncation: π_θold is the model's distribution, top-p is a
-    sampling device (the same convention as TRL and vLLM's logprobs).
+    sampling device (the same convention as TRL and vLLM's logprobs). `draw(probs, generator)` picks
+    the tokens from the (top-p truncated, unnormalised) probabilities.
     """
     logits = logits.float()
     if temperature <= 0:
@@ -81,7 +90,7 @@ def sample_next(
         drop = cum - sorted_p > top_p  # keep the smallest prefix whose mass reaches top_p
         sorted_p = sorted_p.masked_fill(drop, 0.0)
         probs = torch.zeros_like(probs).scatter(-1, idx, sorted_p)
-    tok = torch.multinomial(probs, 1, generator=generator).squeeze(-1)
+    tok = draw(probs, generator)
     return tok, logp.gather(-1, tok[:, None]).squeeze(-1)
 
 

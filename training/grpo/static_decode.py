@@ -60,22 +60,6 @@ def sample_inverse_cdf(probs: torch.Tensor, generator: torch.Generator | None = 
     return tok.clamp_(max=probs.shape[-1] - 1)
 
 
-def _sample(logits: torch.Tensor, temperature: float, top_p: float, generator):
-    """Same distribution and log-prob convention as rollout.sample_next (log-prob before top-p)."""
-    logits = logits.float()
-    if temperature <= 0:
-        tok = logits.argmax(-1)
-        return tok, torch.log_softmax(logits, -1).gather(-1, tok[:, None]).squeeze(-1)
-    logp = torch.log_softmax(logits / temperature, dim=-1)
-    probs = logp.exp()
-    if top_p < 1.0:
-        sorted_p, idx = probs.sort(dim=-1, descending=True)
-        drop = sorted_p.cumsum(-1) - sorted_p > top_p
-        probs = torch.zeros_like(probs).scatter(-1, idx, sorted_p.masked_fill(drop, 0.0))
-    tok = sample_inverse_cdf(probs, generator)
-    return tok, logp.gather(-1, tok[:, None]).squeeze(-1)
-
-
 @torch.no_grad()
 def generate_static(
     model,
@@ -94,7 +78,7 @@ def generate_static(
     from transformers import DynamicCache
 
     from training.grpo.logprobs import position_ids_from_mask
-    from training.grpo.rollout import _finish
+    from training.grpo.rollout import _finish, sample_next
 
     cfg = model.config
     device = next(model.parameters()).device
@@ -163,7 +147,7 @@ def generate_static(
     done = torch.zeros(N, dtype=torch.bool, device=device)
     logits = first_logits
     for t in range(max_new_tokens):
-        tok, lp = _sample(logits, temperature, top_p, generator)
+        tok, lp = sample_next(logits, temperature, top_p, generator, draw=sample_inverse_cdf)
         tok = torch.where(done, torch.full_like(tok, pad_id), tok)
         tokens.append(tok)
         logps.append(lp)
