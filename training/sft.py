@@ -12,6 +12,10 @@ they only act as context. An example longer than the context is truncated at the
 
 `batch_size` counts packed rows per optimiser step (the paper's 256 is read as rows of 4K tokens);
 `micro_batch_size` rows go through one forward/backward (gradient accumulation over the rest).
+With several processes (`accelerate launch`), the batch is split between them: each process takes
+every world-th micro-batch of the same global sequence, the per-token normalisation counts the whole
+batch's response tokens, and gradients are all-reduced once per step, so N processes reproduce the
+single-process run (tests/test_sft.py::test_two_processes_match_one).
 
 The embedded default: `data: task:arithmetic` writes the generated arithmetic task
 (training/tasks/arithmetic.py) to <output_dir>/data and `model: tiny:arithmetic` builds a tiny Llama
@@ -20,6 +24,7 @@ with a tokenizer trained on it at <output_dir>/init.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import time
@@ -128,15 +133,23 @@ def pack_examples(
     return input_ids, mask, labels, truncated
 
 
-def prepare(cfg: SFTConfig) -> tuple[str, list[dict], list[dict]]:
-    """Resolve the embedded default; returns (model path, training rows, held-out rows)."""
+def prepare(cfg: SFTConfig, build: bool = True) -> tuple[str, list[dict], list[dict]]:
+    """Resolve the embedded default; returns (model path, training rows, held-out rows).
+
+    `build=False` reads the generated task and tiny model that an earlier `prepare` wrote to
+    <output_dir> instead of writing them again: with several processes only the main one builds, so
+    that all of them train from the same tokenizer and files (BPE training need not be bit-stable).
+    """
     from training.qa_data import load_rows, select_fields
     from training.tasks.arithmetic import make_task_model, write_task
 
     out = Path(cfg.output_dir)
     eval_rows: list[dict] = []
     if cfg.data == "task:arithmetic":
-        train_path, test_path = write_task(out / "data", cfg.task)
+        if build:
+            train_path, test_path = write_task(out / "data", cfg.task)
+        else:
+            train_path, test_path = out / "data" / "train.jsonl", out / "data" / "test.jsonl"
         raw = load_rows(str(train_path))
         eval_rows = load_rows(str(test_path))
     else:
@@ -151,11 +164,52 @@ def prepare(cfg: SFTConfig) -> tuple[str, list[dict], list[dict]]:
     if cfg.max_examples:
         rows = rows[: cfg.max_examples]
     model_path = cfg.model
-    if cfg.model == "tiny:arithmetic":
+    if cfg.model == "tiny:arithmetic" and not build:
+        model_path = str(out / "init")
+    elif cfg.model == "tiny:arithmetic":
         model_path = str(
             make_task_model(out / "init", raw, cfg.tiny_hidden_size, cfg.tiny_layers, seed=cfg.seed)
         )
     return model_path, rows, eval_rows[: cfg.eval_size]
+
+
+def accumulation_steps(batch_size: int, micro_batch_size: int, world: int) -> int:
+    """Micro-batches per process per optimiser step: `batch_size` rows split over `world` processes.
+
+    >>> accumulation_steps(8, 2, 2)
+    2
+    """
+    per_round = micro_batch_size * world
+    if batch_size < per_round or batch_size % per_round:
+        raise ValueError(
+            f"batch_size {batch_size} must be a positive multiple of micro_batch_size x processes "
+            f"({micro_batch_size} x {world} = {per_round})"
+        )
+    return batch_size // per_round
+
+
+def process_micro_batches(step: int, accum: int, world: int, rank: int) -> list[int]:
+    """Global micro-batch indices g = (step x accum + k) x world + rank that process `rank` runs at `step`.
+
+    The processes interleave over one global sequence, so together they run exactly the micro-batches
+    one process would run with `accum x world` accumulation steps.
+
+    >>> process_micro_batches(1, 2, 2, 0), process_micro_batches(1, 2, 2, 1), process_micro_batches(1, 4, 1, 0)
+    ([4, 6], [5, 7], [4, 5, 6, 7])
+    """
+    return [(step * accum + k) * world + rank for k in range(accum)]
+
+
+def micro_batch_rows(g: int, micro_batch_size: int, n_rows: int, seed: int) -> torch.Tensor:
+    """Packed-row indices of global micro-batch `g` (= step x micro-batches per step + j).
+
+    Rows are read in a fresh permutation per pass over the packed rows, a function of (seed, pass), so
+    the order does not depend on the number of processes and a resumed run sees the same batches.
+    """
+    flat = g * micro_batch_size
+    epoch = flat // n_rows
+    perm = torch.randperm(n_rows, generator=torch.Generator().manual_seed(seed + epoch))
+    return perm[[(flat + j) % n_rows for j in range(micro_batch_size)]]
 
 
 def train_sft(cfg: SFTConfig) -> dict:
@@ -171,10 +225,19 @@ def train_sft(cfg: SFTConfig) -> dict:
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
+    # We step the scheduler once per optimiser step; by default Accelerate would step it once per
+    # process, running the schedule `world` times too fast.
+    accelerator = Accelerator(cpu=not torch.cuda.is_available(), step_scheduler_with_optimizer=False)
+    world, rank = accelerator.num_processes, accelerator.process_index
+    accum = accumulation_steps(cfg.batch_size, cfg.micro_batch_size, world)
     out = Path(cfg.output_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    save_config(cfg, out / "config.yaml")
-    model_path, rows, eval_rows = prepare(cfg)
+    # The main process writes the generated task, the tiny model and the config first; the others then
+    # read the same files (concurrent writers would race on them).
+    with accelerator.main_process_first():
+        out.mkdir(parents=True, exist_ok=True)
+        if accelerator.is_main_process:
+            save_config(cfg, out / "config.yaml")
+        model_path, rows, eval_rows = prepare(cfg, build=accelerator.is_main_process)
     tok = AutoTokenizer.from_pretrained(model_path)
     if tok.pad_token_id is None:
         tok.pad_token = tok.eos_token
@@ -185,9 +248,8 @@ def train_sft(cfg: SFTConfig) -> dict:
     n_rows = ids.shape[0]
     if n_rows < cfg.micro_batch_size:
         raise ValueError(f"only {n_rows} packed rows; lower micro_batch_size or add data")
+    n_resp = (labels[:, 1:] != -100).sum(-1)  # response tokens per packed row (the loss's targets)
 
-    accum = max(1, cfg.batch_size // cfg.micro_batch_size)
-    accelerator = Accelerator(cpu=not torch.cuda.is_available())
     optimizer = build_optimizer(model, cfg.optim)
     scheduler = build_scheduler(optimizer, cfg.optim, cfg.steps)
     model, optimizer, scheduler = accelerator.prepare(model, optimizer, scheduler)
@@ -198,38 +260,54 @@ def train_sft(cfg: SFTConfig) -> dict:
     logger = MetricsLogger(out, cfg.metrics, accelerator.is_main_process)
     logger.truncate_after(start)
     device = accelerator.device
-    print(
+    accelerator.print(
         f"sft: {len(pairs)} examples -> {n_rows} rows of {cfg.context_length} tokens "
-        f"({truncated} truncated); {cfg.steps} steps x {cfg.batch_size} rows"
+        f"({truncated} truncated); {cfg.steps} steps x {cfg.batch_size} rows "
+        f"({world} processes x {accum} micro-batches of {cfg.micro_batch_size})"
     )
     model.train()
     t0 = time.time()
     last_loss = float("nan")
-    for step in tqdm(range(start, cfg.steps), desc="sft", initial=start, total=cfg.steps):
-        # Row order: a fresh permutation per pass over the packed rows, a function of (seed, pass),
-        # so a resumed run sees the same batches.
-        micro = []
-        for k in range(accum):
-            flat = (step * accum + k) * cfg.micro_batch_size
-            epoch = flat // n_rows
-            perm = torch.randperm(n_rows, generator=torch.Generator().manual_seed(cfg.seed + epoch))
-            micro.append(perm[[(flat + j) % n_rows for j in range(cfg.micro_batch_size)]])
-        # Every response token of the batch weighs the same, however it was split into micro-batches.
-        tok_sum = int(sum(int((labels[idx, 1:] != -100).sum()) for idx in micro))
+    steps = range(start, cfg.steps)
+    for step in tqdm(
+        steps, desc="sft", initial=start, total=cfg.steps, disable=not accelerator.is_main_process
+    ):
+        # The global batch is `world * accum` micro-batches; this process takes every world-th one, so
+        # the processes together see exactly the rows one process would (and a resumed run the same).
+        micro = [
+            micro_batch_rows(g, cfg.micro_batch_size, n_rows, cfg.seed)
+            for g in process_micro_batches(step, accum, world, rank)
+        ]
+        batch = [  # the whole global batch, every process's micro-batches
+            micro_batch_rows(g, cfg.micro_batch_size, n_rows, cfg.seed)
+            for g in range(step * accum * world, (step + 1) * accum * world)
+        ]
+        # Every response token of the global batch weighs the same, however it was split into
+        # micro-batches and processes: all processes hold the packed rows, so each counts the global
+        # batch's tokens itself (no communication needed).
+        tok_sum = int(sum(int(n_resp[idx].sum()) for idx in batch))
+        # DDP averages gradients over processes; multiplying by `world` makes that average the sum of
+        # the per-process sums, i.e. the single-process gradient of the whole batch.
+        scale = world / max(tok_sum, 1)
         loss_sum = 0.0
-        for idx in micro:
+        for k, idx in enumerate(micro):
             b_ids, b_mask, b_lab = ids[idx].to(device), mask[idx].to(device), labels[idx].to(device)
             width = int(b_mask.sum(-1).max())  # drop all-padding columns at the end
             b_ids, b_mask, b_lab = b_ids[:, :width], b_mask[:, :width], b_lab[:, :width]
-            logits = model(input_ids=b_ids, attention_mask=b_mask).logits[:, :-1].float()
-            loss = torch.nn.functional.cross_entropy(
-                logits.reshape(-1, logits.shape[-1]),
-                b_lab[:, 1:].reshape(-1),
-                ignore_index=-100,
-                reduction="sum",
-            )
-            accelerator.backward(loss / max(tok_sum, 1))
+            # Gradients are all-reduced once per step, on the last micro-batch (a no-op without DDP).
+            sync = contextlib.nullcontext() if k == len(micro) - 1 else accelerator.no_sync(model)
+            with sync:
+                logits = model(input_ids=b_ids, attention_mask=b_mask).logits[:, :-1].float()
+                loss = torch.nn.functional.cross_entropy(
+                    logits.reshape(-1, logits.shape[-1]),
+                    b_lab[:, 1:].reshape(-1),
+                    ignore_index=-100,
+                    reduction="sum",
+                )
+                accelerator.backward(loss * scale if world > 1 else loss / max(tok_sum, 1))
             loss_sum += float(loss.detach())
+        if world > 1:
+            loss_sum = float(accelerator.reduce(torch.tensor(loss_sum, device=device), reduction="sum"))
         if cfg.optim.grad_clip > 0:
             accelerator.clip_grad_norm_(model.parameters(), cfg.optim.grad_clip)
         optimizer.step()
@@ -258,14 +336,16 @@ def train_sft(cfg: SFTConfig) -> dict:
         "train_seconds": time.time() - t0,
         "model": str(final),
     }
-    if eval_rows:
+    if eval_rows and accelerator.is_main_process:  # the same greedy pass on every process would be waste
         acc = greedy_accuracy(accelerator.unwrap_model(model), tok, eval_rows, cfg.answer_kind)
         summary["heldout_accuracy"] = acc["accuracy"]
         summary["heldout_samples"] = acc["samples"]
         logger.log(cfg.steps, {"eval/accuracy": acc["accuracy"], "eval/samples": acc["samples"]})
         (out / "eval.json").write_text(json.dumps(acc, indent=1))
     logger.close()
-    (out / "summary.json").write_text(json.dumps(summary, indent=1, default=str))
+    if accelerator.is_main_process:
+        (out / "summary.json").write_text(json.dumps(summary, indent=1, default=str))
+    accelerator.wait_for_everyone()
     return summary
 
 
