@@ -70,6 +70,7 @@ def make_accelerator(mixed_precision: str = "auto", grad_accum: int = 1):
     # The scheduler is stepped once per optimiser step by us; by default Accelerate would step it
     # once per process, which would run the schedule `world` times too fast.
     return Accelerator(
+        cpu=not torch.cuda.is_available(),  # without it, CPU processes under torchrun never form a group
         mixed_precision=resolve_precision(mixed_precision),
         gradient_accumulation_steps=grad_accum,
         step_scheduler_with_optimizer=False,

@@ -136,12 +136,13 @@ def load_model(cfg: ModelConfig):
 
 def pretrain(cfg: PretrainConfig) -> dict:
     """Run (or resume) continued pretraining; returns the last metrics."""
+    import torch
     from accelerate import PartialState
     from accelerate.utils import DistributedType, set_seed
 
     from training.fused_loss import CausalLMLoss
 
-    world = PartialState().num_processes
+    world = PartialState(cpu=not torch.cuda.is_available()).num_processes
     accum, tokens_per_step = plan_batch(
         cfg.train.batch_tokens, cfg.data.context, cfg.train.micro_batch, world
     )
