@@ -75,25 +75,31 @@ def _words(text: str) -> Counter:
     return Counter(w.lower() for w in _WORD.findall(text))
 
 
-def _webkit_truth(name: str) -> tuple[list[str], str]:
-    d = json.loads(
-        gzip.decompress((DATA / "html_llm_webkit" / "groundtruth" / f"{name}.jsonl.gz").read_bytes())
-    )
-    formulas: list[str] = []
+def typed_formulas(content_list) -> list[str]:
+    """The formulas of llm-webkit ground truth's typed blocks (display and inline equations)."""
+    out: list[str] = []
 
     def walk(x):
         if isinstance(x, dict):
             if x.get("type") == "equation-interline":
-                formulas.append(x["content"]["math_content"])
+                out.append(x["content"]["math_content"])
             elif x.get("t") == "equation-inline":
-                formulas.append(x["c"])
+                out.append(x["c"])
             for v in x.values():
                 walk(v)
         elif isinstance(x, list):
             for v in x:
                 walk(v)
 
-    walk(d["content_list"])
+    walk(content_list)
+    return out
+
+
+def _webkit_truth(name: str) -> tuple[list[str], str]:
+    d = json.loads(
+        gzip.decompress((DATA / "html_llm_webkit" / "groundtruth" / f"{name}.jsonl.gz").read_bytes())
+    )
+    formulas = typed_formulas(d["content_list"])
     # formulas the upstream annotators left inside table/list text (e.g. Stack Exchange comments)
     typed = {_norm(f) for f in formulas}
     for m in _MATH_SPAN.finditer(d["content"]):

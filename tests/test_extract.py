@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from benchmarks.bench_extract import typed_formulas
 from corpus.extract import ExtractConfig, extract_math
 from corpus.extract.asciimath import asciimath_to_latex
 
@@ -162,22 +163,7 @@ def _truth_formulas(shared_data, name):
     d = json.loads(
         gzip.decompress((shared_data / "html_llm_webkit" / "groundtruth" / f"{name}.jsonl.gz").read_bytes())
     )
-    out = []
-
-    def walk(x):
-        if isinstance(x, dict):
-            if x.get("type") == "equation-interline":
-                out.append(x["content"]["math_content"])
-            elif x.get("t") == "equation-inline":
-                out.append(x["c"])
-            for v in x.values():
-                walk(v)
-        elif isinstance(x, list):
-            for v in x:
-                walk(v)
-
-    walk(d["content_list"])
-    return out
+    return typed_formulas(d["content_list"])
 
 
 def _recall(formulas, text):
