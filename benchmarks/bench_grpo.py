@@ -3,8 +3,13 @@
 Both start from the same SFT model (runs/sft-sample/final, trained by `make sft` settings if missing),
 train on the same questions with the same reward (our verifier), the same G, completions per step,
 completion length, steps, LR, β = 0.04, ε = 0.2 and loss_type="grpo" (TRL's own defaults differ from
-the paper: β = 0, loss_type="dapo"), one torch thread each. Both are evaluated with the same greedy
-held-out accuracy every `eval_every` steps; evaluation time is excluded from the timings.
+the paper: β = 0, loss_type="dapo"), the same attention kernel (the recipe's `attn_implementation`),
+one torch thread each. Both are evaluated with the same greedy held-out accuracy (fp32) every
+`eval_every` steps; evaluation time is excluded from the timings.
+
+The comparison runs once per precision, both trainers at the same one: fp32, and bf16 autocast (TRL:
+`bf16=True`) where this CPU multiplies bfloat16 natively (training/precision.py); elsewhere the bf16
+pair is skipped and says so. BENCH_GRPO_PRECISIONS=fp32 runs one.
 
 Reported: held-out accuracy curve of each (JSON + PNG), the gain over the SFT model, wall time of the
 whole run (model load + training, evaluation excluded; module imports done before either run) and
@@ -38,7 +43,7 @@ def _sft_model() -> Path:
     return final
 
 
-def _config(out: Path):
+def _config(out: Path, precision: str = "fp32"):
     from corpus.recipe import load_config
     from training.grpo.trainer import GRPOConfig
 
@@ -54,16 +59,17 @@ def _config(out: Path):
             f"steps_per_iteration={steps}",
             "metrics.tensorboard=false",
             "samples_to_log=0",
+            f"precision={precision}",
         ],
     )
 
 
-def run_ours(cfg, train_rows, eval_rows) -> dict:
+def run_ours(cfg, train_rows, eval_rows, verifier) -> dict:
     from training.grpo.trainer import GRPOTrainer
     from training.metrics import read_metrics
 
     with timed() as t:
-        trainer = GRPOTrainer(cfg, train_rows, eval_rows)
+        trainer = GRPOTrainer(cfg, train_rows, eval_rows, verifier)
         summary = trainer.train()
     steps = [r for r in read_metrics(cfg.output_dir) if "time/step_s" in r]
     split = {
@@ -81,18 +87,15 @@ def run_ours(cfg, train_rows, eval_rows) -> dict:
     }
 
 
-def run_trl(cfg, train_rows, eval_rows, out: Path) -> dict:
+def run_trl(cfg, train_rows, eval_rows, out: Path, verifier) -> dict:
     import torch
     from datasets import Dataset
     from transformers import AutoModelForCausalLM, AutoTokenizer, TrainerCallback
     from trl import GRPOConfig as TRLConfig
     from trl import GRPOTrainer as TRLTrainer
 
-    from training.evaluation.verify import Verifier
     from training.grpo.heldout import greedy_accuracy
     from training.grpo.rewards import answer_rewards
-
-    verifier = Verifier(timeout=cfg.verify_timeout)
 
     def reward_fn(completions, answer, **_):
         texts = [c[-1]["content"] if isinstance(c, list) else c for c in completions]
@@ -118,7 +121,8 @@ def run_trl(cfg, train_rows, eval_rows, out: Path) -> dict:
 
     with timed() as t:
         tok = AutoTokenizer.from_pretrained(cfg.model)
-        model = AutoModelForCausalLM.from_pretrained(cfg.model, dtype=torch.float32)
+        extra = {"attn_implementation": cfg.attn_implementation} if cfg.attn_implementation else {}
+        model = AutoModelForCausalLM.from_pretrained(cfg.model, dtype=torch.float32, **extra)
         ds = Dataset.from_list(
             [
                 {"prompt": [{"role": "user", "content": r["question"]}], "answer": r["answer"]}
@@ -148,7 +152,7 @@ def run_trl(cfg, train_rows, eval_rows, out: Path) -> dict:
             temperature=cfg.temperature,
             top_p=cfg.top_p,
             top_k=0,
-            bf16=False,
+            bf16=cfg.precision == "bf16",
             use_cpu=True,
             seed=cfg.seed,
             logging_steps=1,
@@ -165,7 +169,6 @@ def run_trl(cfg, train_rows, eval_rows, out: Path) -> dict:
             callbacks=[Clock()],
         )
         trainer.train()
-    verifier.close()
     return {
         "wall_s": t.seconds - state["eval_s"],
         "step_s": statistics.mean(state["steps"]),
@@ -176,21 +179,28 @@ def run_trl(cfg, train_rows, eval_rows, out: Path) -> dict:
     }
 
 
-def _plot(sft_acc: float, ours: dict, trl: dict, path: Path) -> None:
+def _plot(sft_acc: float, runs: dict, path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6, 4))
-    for name, res in (("mathmine GRPO", ours), ("TRL GRPOTrainer", trl)):
-        pts = (
-            res["curve"]
-            if res["curve"] and res["curve"][0]["step"] == 0
-            else [{"step": 0, "accuracy": sft_acc}] + res["curve"]
-        )
-        ax.plot([p["step"] for p in pts], [100 * p["accuracy"] for p in pts], marker="o", label=name)
-    ax.axhline(100 * sft_acc, color="grey", ls="--", lw=1, label="SFT model")
+    for prec, pair in runs.items():
+        for name, res, style in (("mathmine", pair["ours"], "-"), ("TRL", pair["trl"], "--")):
+            pts = (
+                res["curve"]
+                if res["curve"] and res["curve"][0]["step"] == 0
+                else [{"step": 0, "accuracy": sft_acc}] + res["curve"]
+            )
+            ax.plot(
+                [p["step"] for p in pts],
+                [100 * p["accuracy"] for p in pts],
+                ls=style,
+                marker="o",
+                label=f"{name} GRPO ({prec})",
+            )
+    ax.axhline(100 * sft_acc, color="grey", ls=":", lw=1, label="SFT model")
     ax.set_xlabel("GRPO step")
     ax.set_ylabel("held-out greedy accuracy (%)")
     ax.set_title("GRPO on the embedded arithmetic task")
@@ -214,20 +224,51 @@ def _warm_imports() -> None:
     import training.grpo.trainer  # noqa: F401
 
 
+def _precisions() -> tuple[list[str], list[str]]:
+    """Precisions to compare, and notes on those skipped."""
+    from training.precision import native_bf16
+
+    asked = os.environ.get("BENCH_GRPO_PRECISIONS", "fp32,bf16").split(",")
+    run, skipped = [], []
+    for p in (p.strip() for p in asked if p.strip()):
+        if p == "bf16" and not native_bf16("cpu"):
+            skipped.append("bf16: this CPU has no native bfloat16 matmuls (AVX-512 BF16/AMX)")
+        else:
+            run.append(p)
+    return run, skipped
+
+
 def main() -> None:
     fix_threads(1)
     _sft_model()
     _warm_imports()
     from training.grpo.trainer import load_questions
 
-    with tempfile.TemporaryDirectory() as tmp:
-        cfg = _config(Path(tmp) / "ours")
-        train_rows = load_questions(cfg.train_data, cfg)
-        eval_rows = load_questions(cfg.eval_data, cfg, limit=cfg.eval_size)
-        print(f"other processes' CPU before: {other_cpu_percent(1.0)}% of one core")
-        ours = run_ours(cfg, train_rows, eval_rows)
-        trl = run_trl(cfg, train_rows, eval_rows, Path(tmp) / "trl")
-    sft_acc = ours["curve"][0]["accuracy"]
+    from training.evaluation.verify import Verifier
+
+    precisions, skipped = _precisions()
+    runs = {}
+    # One verifier, started before any timing: its worker pool (spawn + sympy import, ~1 s) would
+    # otherwise land in whichever step first meets a non-numeric answer, in one trainer or the other.
+    with tempfile.TemporaryDirectory() as tmp, Verifier(timeout=5.0).start() as verifier:
+        for prec in precisions:
+            cfg = _config(Path(tmp) / f"ours-{prec}", prec)
+            train_rows = load_questions(cfg.train_data, cfg)
+            eval_rows = load_questions(cfg.eval_data, cfg, limit=cfg.eval_size)
+            print(f"[{prec}] other processes' CPU before: {other_cpu_percent(1.0)}% of one core")
+            ours = run_ours(cfg, train_rows, eval_rows, verifier)
+            trl = run_trl(cfg, train_rows, eval_rows, Path(tmp) / f"trl-{prec}", verifier)
+            runs[prec] = {
+                "ours": ours,
+                "trl": trl,
+                "wall_ratio_ours_over_trl": ours["wall_s"] / trl["wall_s"],
+                "step_ratio_ours_over_trl": ours["step_s"] / trl["step_s"],
+            }
+    first = runs[precisions[0]]
+    sft_acc = first["ours"]["curve"][0]["accuracy"]
+    for pair in runs.values():
+        pair["gain_points_ours"] = 100 * (pair["ours"]["final_accuracy"] - sft_acc)
+        pair["gain_points_trl"] = 100 * (pair["trl"]["final_accuracy"] - sft_acc)
     result = {
         "settings": {
             "group_size": cfg.group_size,
@@ -238,43 +279,39 @@ def main() -> None:
             "beta": cfg.beta,
             "epsilon": cfg.epsilon,
             "loss_type": cfg.loss_type,
+            "attn_implementation": cfg.attn_implementation,
             "torch_threads": 1,
             "eval_questions": len(eval_rows),
         },
         "sft_accuracy": sft_acc,
-        "ours": ours,
-        "trl": trl,
-        "gain_points_ours": 100 * (ours["final_accuracy"] - sft_acc),
-        "gain_points_trl": 100 * (trl["final_accuracy"] - sft_acc),
-        "wall_ratio_ours_over_trl": ours["wall_s"] / trl["wall_s"],
-        "step_ratio_ours_over_trl": ours["step_s"] / trl["step_s"],
+        "runs": runs,
+        "skipped": skipped,
     }
     path = write_result("grpo", result)
-    _plot(sft_acc, ours, trl, RESULTS / "grpo.png")
-    print_table(
-        [
-            {
-                "trainer": "mathmine",
-                "final_acc_%": 100 * ours["final_accuracy"],
-                "gain_pts": result["gain_points_ours"],
-                "wall_s": ours["wall_s"],
-                "step_s": ours["step_s"],
-                "other_cpu_%": ours["other_cpu_after"],
-            },
-            {
-                "trainer": "TRL",
-                "final_acc_%": 100 * trl["final_accuracy"],
-                "gain_pts": result["gain_points_trl"],
-                "wall_s": trl["wall_s"],
-                "step_s": trl["step_s"],
-                "other_cpu_%": trl["other_cpu_after"],
-            },
-        ],
-        title=f"GRPO, SFT accuracy {100 * sft_acc:.1f}%",
-    )
-    print(
-        f"ratios ours/TRL: wall {result['wall_ratio_ours_over_trl']:.2f}, step {result['step_ratio_ours_over_trl']:.2f}"
-    )
+    _plot(sft_acc, runs, RESULTS / "grpo.png")
+    rows = []
+    for prec, pair in runs.items():
+        for name, key in (("mathmine", "ours"), ("TRL", "trl")):
+            res = pair[key]
+            rows.append(
+                {
+                    "trainer": name,
+                    "precision": prec,
+                    "final_acc_%": 100 * res["final_accuracy"],
+                    "gain_pts": pair[f"gain_points_{key}"],
+                    "wall_s": res["wall_s"],
+                    "step_s": res["step_s"],
+                    "other_cpu_%": res["other_cpu_after"],
+                }
+            )
+    print_table(rows, title=f"GRPO, SFT accuracy {100 * sft_acc:.1f}%")
+    for prec, pair in runs.items():
+        print(
+            f"[{prec}] ratios ours/TRL: wall {pair['wall_ratio_ours_over_trl']:.2f}, "
+            f"step {pair['step_ratio_ours_over_trl']:.2f}"
+        )
+    for note in skipped:
+        print(f"skipped {note}")
     print(f"written {path} and {RESULTS / 'grpo.png'}")
 
 

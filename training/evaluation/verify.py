@@ -146,6 +146,11 @@ class Verifier:
             proc.terminate()
         pool.shutdown(wait=False, cancel_futures=True)
 
+    def start(self) -> Verifier:
+        """Start the worker pool now (it otherwise starts on the first non-numeric answer)."""
+        self._get_pool()
+        return self
+
     def _get_pool(self) -> cf.ProcessPoolExecutor:
         if self._pool is None:
             # spawn: the parent may hold torch threads and open files; fork would copy them.

@@ -11,6 +11,10 @@ residual), reading the HF model's own weights and its own rotary embedding, with
 - the prompt prefilled by the HF model once per *question* (not once per sample) and its keys and
   values copied G times into a cache preallocated for prompt + max_new_tokens positions;
 - q/k/v and gate/up projections fused into one matrix product each;
+- RoPE as one complex product: the rows of W_q and W_k are permuted within each head so that the
+  two halves HF rotates against each other become adjacent (real, imaginary) pairs. Attention
+  scores are dot products of q and k, unchanged when both are permuted alike, so only the cached
+  prompt keys need the same permutation; the softmax scale is folded into W_q;
 - sampling by inverse CDF on one uniform draw per row (`torch.multinomial` draws an exponential per
   vocabulary entry, which was ~0.5 ms per token here).
 
@@ -40,15 +44,18 @@ def supported(model) -> bool:
 
 
 def _rms(x: torch.Tensor, w: torch.Tensor, eps: float) -> torch.Tensor:
-    # Same arithmetic as LlamaRMSNorm (float32 statistics, weight applied after the cast back).
-    xf = x.float()
-    xf = xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + eps)
-    return w * xf.to(x.dtype)
+    # LlamaRMSNorm's arithmetic for the float32 residual stream kept here, in one fused kernel.
+    return F.rms_norm(x, (x.shape[-1],), w, eps)
 
 
-def _rotate_half(x: torch.Tensor) -> torch.Tensor:
-    h = x.shape[-1] // 2
-    return torch.cat((-x[..., h:], x[..., :h]), dim=-1)
+def _pairs_permutation(head_dim: int) -> torch.Tensor:
+    """Index order [0, D/2, 1, D/2+1, …]: puts the halves HF's rotate_half pairs next to each other."""
+    return torch.arange(head_dim).view(2, head_dim // 2).t().reshape(-1)
+
+
+def _permute_heads(w: torch.Tensor, heads: int, perm: torch.Tensor) -> torch.Tensor:
+    """Rows of a [heads·D, hidden] projection reordered by `perm` within each head."""
+    return w.view(heads, perm.numel(), -1)[:, perm].reshape(w.shape)
 
 
 def sample_inverse_cdf(probs: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -105,23 +112,36 @@ def generate_static(
     )
     first_logits = out.logits[:, -1, :].repeat_interleave(G, dim=0)
     L = P + max_new_tokens
-    dtype = inner.embed_tokens.weight.dtype
+    # Under autocast (bf16 training) the projection weights are cast once here, not in every
+    # product of every step. The residual stream, norms, KV cache and the attention core stay in the
+    # model's dtype: one query per row makes attention a few small products, which run faster in
+    # fp32 on a CPU than bf16 ones (measured) and need no casts.
+    cdtype = inner.embed_tokens.weight.dtype
+    dtype = torch.get_autocast_dtype(device.type) if torch.is_autocast_enabled(device.type) else cdtype
+    perm = _pairs_permutation(D).to(device)
+    scale = getattr(inner.layers[0].self_attn, "scaling", D**-0.5)
     layers = []
     for li, layer in enumerate(inner.layers):
-        k_cache = torch.empty((N, KV, L, D), dtype=dtype, device=device)
-        v_cache = torch.empty((N, KV, L, D), dtype=dtype, device=device)
-        k_cache[:, :, :P] = cache.layers[li].keys.repeat_interleave(G, dim=0)
+        # Keys are cached transposed ([N, KV, D, L]): the score product then reads a slice with
+        # unit stride along positions, which batched matmul takes without a copy (a transposed
+        # slice of a [N, KV, L, D] cache was copied every step).
+        kt_cache = torch.empty((N, KV, D, L), dtype=cdtype, device=device)
+        v_cache = torch.empty((N, KV, L, D), dtype=cdtype, device=device)
+        keys = cache.layers[li].keys[..., perm].repeat_interleave(G, dim=0)
+        kt_cache[:, :, :, :P] = keys.transpose(-1, -2)
         v_cache[:, :, :P] = cache.layers[li].values.repeat_interleave(G, dim=0)
         at, mlp = layer.self_attn, layer.mlp
+        wq = _permute_heads(at.q_proj.weight, H, perm) * scale
+        wk = _permute_heads(at.k_proj.weight, KV, perm)
         layers.append(
             (
                 layer.input_layernorm.weight,
-                torch.cat([at.q_proj.weight, at.k_proj.weight, at.v_proj.weight]),
-                at.o_proj.weight,
+                torch.cat([wq, wk, at.v_proj.weight]).to(dtype),
+                at.o_proj.weight.to(dtype),
                 layer.post_attention_layernorm.weight,
-                torch.cat([mlp.gate_proj.weight, mlp.up_proj.weight]),
-                mlp.down_proj.weight,
-                k_cache,
+                torch.cat([mlp.gate_proj.weight, mlp.up_proj.weight]).to(dtype),
+                mlp.down_proj.weight.to(dtype),
+                kt_cache,
                 v_cache,
             )
         )
@@ -129,19 +149,20 @@ def generate_static(
     # RoPE tables from the model's own rotary module for every position a row can reach.
     next_pos = pos[:, -1:].repeat_interleave(G, dim=0) + 1  # [N, 1]
     all_pos = next_pos + torch.arange(max_new_tokens, device=device)[None, :]  # [N, C]
-    probe = torch.empty((1,), dtype=dtype, device=device)
-    cos_all, sin_all = inner.rotary_emb(probe, all_pos)  # [N, C, D]
-    cos_all, sin_all = cos_all[:, :, None, :].transpose(0, 1), sin_all[:, :, None, :].transpose(0, 1)
+    probe = torch.empty((1,), dtype=inner.embed_tokens.weight.dtype, device=device)
+    cos_all, sin_all = inner.rotary_emb(probe, all_pos)  # [N, C, D], each half the same angles
+    half = D // 2
+    cis_all = torch.complex(cos_all[..., :half].float(), sin_all[..., :half].float())
+    cis_all = cis_all[:, :, None, :].transpose(0, 1)  # [C, N, 1, D/2]
     # Attention mask over cache columns (only needed with left padding): [N, 1, 1, L].
     if padded:
         col_ok = torch.ones((N, 1, 1, L), dtype=torch.bool, device=device)
         col_ok[:, 0, 0, :P] = pmask.bool().repeat_interleave(G, dim=0)
     embed = inner.embed_tokens.weight
     norm_w = inner.norm.weight
-    head_w = model.lm_head.weight
+    head_w = model.lm_head.weight.to(dtype)
     hq, hk = H * D, KV * D
     gqa = H != KV
-    scale = getattr(model.model.layers[0].self_attn, "scaling", D**-0.5)
 
     tokens, logps = [], []
     done = torch.zeros(N, dtype=torch.bool, device=device)
@@ -155,25 +176,24 @@ def generate_static(
         if t == max_new_tokens - 1 or bool(done.all()):
             break
         c = P + t  # cache column of this token
-        cos, sin = cos_all[t], sin_all[t]  # [N, 1, D]
+        cis = cis_all[t]  # [N, 1, D/2]
         h = F.embedding(tok, embed)  # [N, hidden]
-        for ln1, wqkv, wo, ln2, wgu, wd, k_cache, v_cache in layers:
+        for ln1, wqkv, wo, ln2, wgu, wd, kt_cache, v_cache in layers:
             qkv = _rms(h, ln1, eps) @ wqkv.T
-            q = qkv[:, :hq].view(N, H, D)
-            k = qkv[:, hq : hq + hk].view(N, KV, D)
-            v = qkv[:, hq + hk :].view(N, KV, D)
-            q = q * cos + _rotate_half(q) * sin
-            k = k * cos + _rotate_half(k) * sin
-            k_cache[:, :, c] = k
-            v_cache[:, :, c] = v
+            qk = torch.view_as_complex(qkv[:, : hq + hk].float().view(N, H + KV, half, 2))
+            qk = torch.view_as_real(qk * cis).view(N, H + KV, D).to(cdtype)
+            q, k = qk[:, :H], qk[:, H:]
+            kt_cache[:, :, :, c] = k
+            v_cache[:, :, c] = qkv[:, hq + hk :].view(N, KV, D)
             # One query per row: two small batched products beat SDPA's flash kernel here.
-            kc, vc = k_cache[:, :, : c + 1], v_cache[:, :, : c + 1]
+            kt, vc = kt_cache[..., : c + 1], v_cache[:, :, : c + 1]
             if gqa:
-                kc, vc = kc.repeat_interleave(H // KV, 1), vc.repeat_interleave(H // KV, 1)
-            s = torch.matmul(q[:, :, None, :], kc.transpose(-1, -2)).mul_(scale)
-            if padded:
-                s = s.masked_fill_(~col_ok[..., : c + 1], float("-inf"))
-            a = torch.matmul(torch.softmax(s, dim=-1, dtype=torch.float32).to(dtype), vc)
+                kt, vc = kt.repeat_interleave(H // KV, 1), vc.repeat_interleave(H // KV, 1)
+            with torch.autocast(device.type, enabled=False):
+                s = torch.matmul(q[:, :, None, :], kt)  # the softmax scale is in W_q
+                if padded:
+                    s = s.masked_fill_(~col_ok[..., : c + 1], float("-inf"))
+                a = torch.matmul(torch.softmax(s, dim=-1, dtype=torch.float32).to(cdtype), vc)
             h = h + a.reshape(N, hq) @ wo.T
             gu = _rms(h, ln2, eps) @ wgu.T
             g, u = gu.chunk(2, dim=-1)

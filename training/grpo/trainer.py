@@ -36,6 +36,8 @@ import click
 import torch
 from tqdm import tqdm
 
+from training import precision
+from training.evaluation.verify import Verifier
 from training.grpo.reward_model import RewardModelConfig
 from training.metrics import MetricsConfig, MetricsLogger
 from training.optim import OptimConfig
@@ -129,6 +131,15 @@ class GRPOConfig:
     """Seed for question order and sampling."""
     threads: int | None = None
     """torch CPU threads (None: torch's default)."""
+    precision: str = "auto"
+    """fp32, bf16 (bfloat16 autocast for sampling and the reference and update forwards; weights,
+    optimiser state, log-prob arithmetic and the loss stay fp32: the paper's and TRL's way), or auto:
+    bf16 where the device multiplies bfloat16 natively (training/precision.py), else fp32.
+    Held-out evaluation always runs in fp32."""
+    attn_implementation: str | None = None
+    """Attention kernel of the policy and reference (transformers' `attn_implementation`: sdpa,
+    eager, flash_attention_2, ...); None: the model's default. For tiny models on a CPU eager is
+    faster (and bf16 SDPA on a CPU is slow)."""
 
     @property
     def questions_per_step(self) -> int:
@@ -171,11 +182,18 @@ def _token_char_ends(tokenizer, ids: list[int]) -> list[int]:
 class GRPOTrainer:
     """Holds policy, reference, optimiser and data; `train()` runs Algorithm 1, `step()` one step."""
 
-    def __init__(self, cfg: GRPOConfig, train_rows: list[dict], eval_rows: list[dict] | None = None):
+    def __init__(
+        self,
+        cfg: GRPOConfig,
+        train_rows: list[dict],
+        eval_rows: list[dict] | None = None,
+        verifier: Verifier | None = None,
+    ):
+        """`verifier`: a running Verifier to share (its owner closes it); by default the trainer
+        makes its own and closes it at the end of `train()`."""
         from accelerate import Accelerator
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        from training.evaluation.verify import Verifier
         from training.optim import build_optimizer, build_scheduler
 
         if cfg.batch_size % cfg.group_size:
@@ -192,7 +210,9 @@ class GRPOTrainer:
         if self.tok.pad_token_id is None:
             self.tok.pad_token = self.tok.eos_token
         self.accelerator = Accelerator(cpu=not torch.cuda.is_available())
-        policy = AutoModelForCausalLM.from_pretrained(cfg.model, dtype=torch.float32)
+        self.precision = precision.resolve(cfg.precision, self.accelerator.device.type)
+        extra = {"attn_implementation": cfg.attn_implementation} if cfg.attn_implementation else {}
+        policy = AutoModelForCausalLM.from_pretrained(cfg.model, dtype=torch.float32, **extra)
         total = cfg.iterations * cfg.steps_per_iteration
         optimizer = build_optimizer(policy, cfg.optim)
         scheduler = build_scheduler(optimizer, cfg.optim, max(total, 1))
@@ -200,7 +220,8 @@ class GRPOTrainer:
         self.ref: torch.nn.Module | None = None
         self.train_rows = train_rows
         self.eval_rows = eval_rows or []
-        self.verifier = Verifier(timeout=cfg.verify_timeout)
+        self._own_verifier = verifier is None
+        self.verifier = verifier or Verifier(timeout=cfg.verify_timeout)
         self.reward_model = None
         self.logger = MetricsLogger(self.out, cfg.metrics, self.accelerator.is_main_process)
         self.global_step = 0
@@ -217,6 +238,10 @@ class GRPOTrainer:
         for p in ref.parameters():
             p.requires_grad_(False)
         self.ref = ref
+
+    def autocast(self) -> torch.autocast:
+        """The forward passes' precision context (a no-op for fp32)."""
+        return precision.autocast(self.precision, self.accelerator.device.type)
 
     def next_questions(self) -> list[dict]:
         """The next questions of a shuffled pass over the training set (reshuffled each pass)."""
@@ -282,18 +307,19 @@ class GRPOTrainer:
 
         cfg = self.cfg
         prompts = [encode_prompt(self.tok, q["question"] + cfg.prompt_suffix) for q in questions]
-        return rollout(
-            self.accelerator.unwrap_model(self.policy),
-            prompts,
-            n,
-            cfg.max_new_tokens,
-            self.tok.eos_token_id,
-            self.tok.pad_token_id,
-            cfg.temperature,
-            cfg.top_p,
-            cfg.rollout_backend,
-            self.gen,
-        )
+        with self.autocast():
+            return rollout(
+                self.accelerator.unwrap_model(self.policy),
+                prompts,
+                n,
+                cfg.max_new_tokens,
+                self.tok.eos_token_id,
+                self.tok.pad_token_id,
+                cfg.temperature,
+                cfg.top_p,
+                cfg.rollout_backend,
+                self.gen,
+            )
 
     def step(self) -> dict:
         """One exploration stage + μ policy updates; returns the step's metrics."""
@@ -315,13 +341,13 @@ class GRPOTrainer:
         mask = ro.completion_mask.float()
         ref_logp = None
         if cfg.beta != 0.0:
-            with torch.inference_mode():
+            with torch.inference_mode(), self.autocast():
                 ref_logp = torch.cat(
                     [self._logprobs(self.ref, ro, s)[0] for s in range(0, N, cfg.micro_batch_size)]
                 ).clone()
         old_logp = ro.old_logprobs
         if cfg.mu > 1 and old_logp is None:  # hf backend: one forward for π_θold
-            with torch.inference_mode():
+            with torch.inference_mode(), self.autocast():
                 old_logp = torch.cat(
                     [self._logprobs(policy, ro, s)[0] for s in range(0, N, cfg.micro_batch_size)]
                 ).clone()
@@ -334,7 +360,8 @@ class GRPOTrainer:
         for _ in range(cfg.mu):
             for s in range(0, N, cfg.micro_batch_size):
                 sl = slice(s, s + cfg.micro_batch_size)
-                logp, ent = self._logprobs(self.policy, ro, s, with_entropy=True)
+                with self.autocast():
+                    logp, ent = self._logprobs(self.policy, ro, s, with_entropy=True)
                 # μ = 1: π_θold = π_θ, so the ratio is exactly 1 (its gradient is ∇log π_θ).
                 old = logp.detach() if cfg.mu == 1 else old_logp[sl]
                 loss, st = grpo_loss(
@@ -473,12 +500,14 @@ class GRPOTrainer:
             "steps": self.global_step,
             "seconds": time.time() - t0,
             "eval_seconds": self.eval_seconds,
+            "precision": self.precision,
             "model": str(final),
             "curve": self.curve,
         }
         (self.out / "summary.json").write_text(json.dumps(summary, indent=1))
         self.logger.close()
-        self.verifier.close()
+        if self._own_verifier:
+            self.verifier.close()
         return summary
 
     # -- learned reward model (iterative RL) ---------------------------------------------------------
