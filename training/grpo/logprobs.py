@@ -145,6 +145,7 @@ def grouped_completion_logprobs(
     group_size: int,
     temperature: float = 1.0,
     with_entropy: bool = False,
+    lean: bool = True,
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Same result as `completion_logprobs`, computing each group's shared prompt once.
 
@@ -152,7 +153,28 @@ def grouped_completion_logprobs(
     question (`prompt_ids` [Q, P]), its KV cache is repeated G times (differentiably, so gradients
     through the prompt's keys/values are summed over the group exactly as in the unshared
     computation), and only the completions [Q·G, C] run through the model per output.
+
+    `lean`: for a bare (not DDP-wrapped) Llama model, use llama_math.py's forward, which computes
+    the same function with far fewer kernels; otherwise (or False) the HF forward.
     """
+    from training.grpo import llama_math
+
+    if lean and llama_math.supported(model) and not hasattr(model, "module"):
+        logits = llama_math.grouped_logits(
+            model, prompt_ids, prompt_mask, completion_ids, completion_mask, group_size
+        ).float()
+        if temperature != 1.0:
+            logits = logits / temperature
+        return _target_logprobs(logits, completion_ids, completion_mask, with_entropy)
+    return _hf_grouped(
+        model, prompt_ids, prompt_mask, completion_ids, completion_mask, group_size, temperature, with_entropy
+    )
+
+
+def _hf_grouped(
+    model, prompt_ids, prompt_mask, completion_ids, completion_mask, group_size, temperature, with_entropy
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """grouped_completion_logprobs through the HF model's forward and a DynamicCache."""
     from transformers import DynamicCache
 
     cache = DynamicCache()

@@ -10,11 +10,14 @@ residual), reading the HF model's own weights and its own rotary embedding, with
 
 - the prompt prefilled by the HF model once per *question* (not once per sample) and its keys and
   values copied G times into a cache preallocated for prompt + max_new_tokens positions;
-- q/k/v and gate/up projections fused into one matrix product each;
-- RoPE as one complex product: the rows of W_q and W_k are permuted within each head so that the
-  two halves HF rotates against each other become adjacent (real, imaginary) pairs. Attention
-  scores are dot products of q and k, unchanged when both are permuted alike, so only the cached
-  prompt keys need the same permutation; the softmax scale is folded into W_q;
+- llama_math.py's layer arithmetic: fused q/k/v and gate/up products, RoPE as one complex product
+  on permuted heads (the cached prompt keys get the same permutation), fused RMSNorm;
+- keys cached transposed ([N, KV, D, L]), so the score product reads a slice with unit stride
+  along positions, which batched matmul takes without a copy (a transposed slice of a
+  [N, KV, L, D] cache was copied every step);
+- under autocast (bf16), the projection weights cast once, not in every product of every step,
+  while the residual stream, norms, KV cache and attention stay in the model's dtype: one query per
+  row makes attention a few small products, which run faster in fp32 on a CPU (measured);
 - sampling by inverse CDF on one uniform draw per row (`torch.multinomial` draws an exponential per
   vocabulary entry, which was ~0.5 ms per token here).
 
@@ -27,35 +30,10 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from training.grpo import llama_math
+from training.grpo.llama_math import rms, rotate
 
-def supported(model) -> bool:
-    """True for a plain Llama-architecture causal LM (default RoPE, SiLU MLP, no biases)."""
-    cfg = getattr(model, "config", None)
-    if cfg is None or getattr(cfg, "model_type", None) not in ("llama",):
-        return False
-    rope = getattr(cfg, "rope_parameters", None) or getattr(cfg, "rope_scaling", None) or {}
-    return (
-        cfg.hidden_act == "silu"
-        and not getattr(cfg, "attention_bias", False)
-        and not getattr(cfg, "mlp_bias", False)
-        and rope.get("rope_type", "default") == "default"
-        and getattr(cfg, "pretraining_tp", 1) == 1
-    )
-
-
-def _rms(x: torch.Tensor, w: torch.Tensor, eps: float) -> torch.Tensor:
-    # LlamaRMSNorm's arithmetic for the float32 residual stream kept here, in one fused kernel.
-    return F.rms_norm(x, (x.shape[-1],), w, eps)
-
-
-def _pairs_permutation(head_dim: int) -> torch.Tensor:
-    """Index order [0, D/2, 1, D/2+1, …]: puts the halves HF's rotate_half pairs next to each other."""
-    return torch.arange(head_dim).view(2, head_dim // 2).t().reshape(-1)
-
-
-def _permute_heads(w: torch.Tensor, heads: int, perm: torch.Tensor) -> torch.Tensor:
-    """Rows of a [heads·D, hidden] projection reordered by `perm` within each head."""
-    return w.view(heads, perm.numel(), -1)[:, perm].reshape(w.shape)
+supported = llama_math.supported
 
 
 def sample_inverse_cdf(probs: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -87,15 +65,13 @@ def generate_static(
     from training.grpo.logprobs import position_ids_from_mask
     from training.grpo.rollout import _finish, sample_next
 
-    cfg = model.config
+    shape = llama_math.Shape.of(model)
+    H, KV, D, eps = shape.heads, shape.kv_heads, shape.head_dim, shape.eps
     device = next(model.parameters()).device
     ids, pmask = prompt_ids.to(device), prompt_mask.to(device)
     Q, P = ids.shape
     G = group_size
     N = Q * G
-    H, KV = cfg.num_attention_heads, cfg.num_key_value_heads
-    D = getattr(cfg, "head_dim", None) or cfg.hidden_size // H
-    eps = cfg.rms_norm_eps
     inner = model.model
     padded = not bool(pmask.all())
     pos = position_ids_from_mask(pmask)
@@ -112,48 +88,21 @@ def generate_static(
     )
     first_logits = out.logits[:, -1, :].repeat_interleave(G, dim=0)
     L = P + max_new_tokens
-    # Under autocast (bf16 training) the projection weights are cast once here, not in every
-    # product of every step. The residual stream, norms, KV cache and the attention core stay in the
-    # model's dtype: one query per row makes attention a few small products, which run faster in
-    # fp32 on a CPU than bf16 ones (measured) and need no casts.
     cdtype = inner.embed_tokens.weight.dtype
     dtype = torch.get_autocast_dtype(device.type) if torch.is_autocast_enabled(device.type) else cdtype
-    perm = _pairs_permutation(D).to(device)
-    scale = getattr(inner.layers[0].self_attn, "scaling", D**-0.5)
+    perm = llama_math.pairs_permutation(D, device)
     layers = []
-    for li, layer in enumerate(inner.layers):
-        # Keys are cached transposed ([N, KV, D, L]): the score product then reads a slice with
-        # unit stride along positions, which batched matmul takes without a copy (a transposed
-        # slice of a [N, KV, L, D] cache was copied every step).
+    for li, w in enumerate(llama_math.layer_weights(model, dtype)):
         kt_cache = torch.empty((N, KV, D, L), dtype=cdtype, device=device)
         v_cache = torch.empty((N, KV, L, D), dtype=cdtype, device=device)
-        keys = cache.layers[li].keys[..., perm].repeat_interleave(G, dim=0)
-        kt_cache[:, :, :, :P] = keys.transpose(-1, -2)
+        kt_cache[:, :, :, :P] = cache.layers[li].keys[..., perm].repeat_interleave(G, dim=0).transpose(-1, -2)
         v_cache[:, :, :P] = cache.layers[li].values.repeat_interleave(G, dim=0)
-        at, mlp = layer.self_attn, layer.mlp
-        wq = _permute_heads(at.q_proj.weight, H, perm) * scale
-        wk = _permute_heads(at.k_proj.weight, KV, perm)
-        layers.append(
-            (
-                layer.input_layernorm.weight,
-                torch.cat([wq, wk, at.v_proj.weight]).to(dtype),
-                at.o_proj.weight.to(dtype),
-                layer.post_attention_layernorm.weight,
-                torch.cat([mlp.gate_proj.weight, mlp.up_proj.weight]).to(dtype),
-                mlp.down_proj.weight.to(dtype),
-                kt_cache,
-                v_cache,
-            )
-        )
+        layers.append((w.ln1, w.wqkv, w.wo, w.ln2, w.wgu, w.wd, kt_cache, v_cache))
     del cache
-    # RoPE tables from the model's own rotary module for every position a row can reach.
+    # RoPE for every position a row can reach, from the model's own rotary module.
     next_pos = pos[:, -1:].repeat_interleave(G, dim=0) + 1  # [N, 1]
     all_pos = next_pos + torch.arange(max_new_tokens, device=device)[None, :]  # [N, C]
-    probe = torch.empty((1,), dtype=inner.embed_tokens.weight.dtype, device=device)
-    cos_all, sin_all = inner.rotary_emb(probe, all_pos)  # [N, C, D], each half the same angles
-    half = D // 2
-    cis_all = torch.complex(cos_all[..., :half].float(), sin_all[..., :half].float())
-    cis_all = cis_all[:, :, None, :].transpose(0, 1)  # [C, N, 1, D/2]
+    cis_all = llama_math.rope_table(model, all_pos).transpose(0, 1)  # [C, N, 1, D/2]
     # Attention mask over cache columns (only needed with left padding): [N, 1, 1, L].
     if padded:
         col_ok = torch.ones((N, 1, 1, L), dtype=torch.bool, device=device)
@@ -179,9 +128,8 @@ def generate_static(
         cis = cis_all[t]  # [N, 1, D/2]
         h = F.embedding(tok, embed)  # [N, hidden]
         for ln1, wqkv, wo, ln2, wgu, wd, kt_cache, v_cache in layers:
-            qkv = _rms(h, ln1, eps) @ wqkv.T
-            qk = torch.view_as_complex(qkv[:, : hq + hk].float().view(N, H + KV, half, 2))
-            qk = torch.view_as_real(qk * cis).view(N, H + KV, D).to(cdtype)
+            qkv = rms(h, ln1, eps) @ wqkv.T
+            qk = rotate(qkv[:, : hq + hk].view(N, H + KV, D), cis).to(cdtype)
             q, k = qk[:, :H], qk[:, H:]
             kt_cache[:, :, :, c] = k
             v_cache[:, :, c] = qkv[:, hq + hk :].view(N, KV, D)
@@ -195,10 +143,9 @@ def generate_static(
                     s = s.masked_fill_(~col_ok[..., : c + 1], float("-inf"))
                 a = torch.matmul(torch.softmax(s, dim=-1, dtype=torch.float32).to(cdtype), vc)
             h = h + a.reshape(N, hq) @ wo.T
-            gu = _rms(h, ln2, eps) @ wgu.T
-            g, u = gu.chunk(2, dim=-1)
+            g, u = (rms(h, ln2, eps) @ wgu.T).chunk(2, dim=-1)
             h = h + (F.silu(g) * u) @ wd.T
-        logits = _rms(h, norm_w, eps) @ head_w.T
+        logits = rms(h, norm_w, eps) @ head_w.T
     gen = torch.stack(tokens, dim=1)
     rep_ids = ids.repeat_interleave(G, dim=0)
     rep_mask = pmask.repeat_interleave(G, dim=0)

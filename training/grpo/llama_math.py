@@ -1,0 +1,230 @@
+"""The Llama decoder layer written out in plain tensor operations, for GRPO's hot loops.
+
+Why by hand: GRPO on a small model spends much of a step in the per-module Python and the many
+small kernels of HF's layer (RMSNorm as seven element-wise ops and their backward, RoPE as four
+products plus a concatenation per tensor, separate q/k/v and gate/up products, mask building), not
+in arithmetic. Here, computing exactly the same function:
+
+- RMSNorm is one fused kernel (`F.rms_norm`);
+- q/k/v and gate/up are one matrix product each (weights concatenated; gradients flow back into
+  the model's own parameters through the concatenation);
+- RoPE is one complex product: the rows of W_q and W_k are permuted within each head so the two
+  halves HF's rotate_half pairs become adjacent (real, imaginary) pairs. Attention scores are dot
+  products of q and k, unchanged when both are permuted alike, so nothing else changes (keys taken
+  from an HF cache need the same permutation); the softmax scale is folded into W_q.
+
+Used by static_decode.py (sampling) and by `grouped_logits` below (reference and update passes).
+`supported(model)` says which models qualify; others take the HF forward.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+
+def supported(model) -> bool:
+    """True for a plain Llama-architecture causal LM (default RoPE, SiLU MLP, no biases)."""
+    cfg = getattr(model, "config", None)
+    if cfg is None or getattr(cfg, "model_type", None) not in ("llama",):
+        return False
+    rope = getattr(cfg, "rope_parameters", None) or getattr(cfg, "rope_scaling", None) or {}
+    return (
+        cfg.hidden_act == "silu"
+        and not getattr(cfg, "attention_bias", False)
+        and not getattr(cfg, "mlp_bias", False)
+        and rope.get("rope_type", "default") == "default"
+        and getattr(cfg, "pretraining_tp", 1) == 1
+    )
+
+
+@dataclass
+class Shape:
+    heads: int
+    kv_heads: int
+    head_dim: int
+    eps: float
+
+    @classmethod
+    def of(cls, model) -> Shape:
+        cfg = model.config
+        H = cfg.num_attention_heads
+        return cls(
+            H,
+            cfg.num_key_value_heads,
+            getattr(cfg, "head_dim", None) or cfg.hidden_size // H,
+            cfg.rms_norm_eps,
+        )
+
+
+@dataclass
+class LayerWeights:
+    ln1: torch.Tensor
+    wqkv: torch.Tensor  # [(H + 2·KV)·D, hidden]: permuted, scaled W_q; permuted W_k; W_v
+    wo: torch.Tensor
+    ln2: torch.Tensor
+    wgu: torch.Tensor  # [2·I, hidden]: gate then up
+    wd: torch.Tensor
+
+
+def pairs_permutation(head_dim: int, device=None) -> torch.Tensor:
+    """Index order [0, D/2, 1, D/2+1, …]: puts the halves rotate_half pairs next to each other."""
+    return torch.arange(head_dim, device=device).view(2, head_dim // 2).t().reshape(-1)
+
+
+def _permute_heads(w: torch.Tensor, heads: int, perm: torch.Tensor) -> torch.Tensor:
+    """Rows of a [heads·D, hidden] projection reordered by `perm` within each head."""
+    return w.view(heads, perm.numel(), -1)[:, perm].reshape(w.shape)
+
+
+def layer_weights(model, dtype: torch.dtype | None = None) -> list[LayerWeights]:
+    """Each decoder layer's fused weights (differentiable functions of the model's parameters);
+    `dtype` casts the matrices (not the norm scales) once, e.g. for bf16 sampling."""
+    shape = Shape.of(model)
+    layers = model.model.layers
+    perm = pairs_permutation(shape.head_dim, layers[0].self_attn.q_proj.weight.device)
+    scale = getattr(layers[0].self_attn, "scaling", shape.head_dim**-0.5)
+
+    def cast(w: torch.Tensor) -> torch.Tensor:
+        return w if dtype is None else w.to(dtype)
+
+    out = []
+    for layer in layers:
+        at, mlp = layer.self_attn, layer.mlp
+        wq = _permute_heads(at.q_proj.weight, shape.heads, perm) * scale
+        wk = _permute_heads(at.k_proj.weight, shape.kv_heads, perm)
+        out.append(
+            LayerWeights(
+                layer.input_layernorm.weight,
+                cast(torch.cat([wq, wk, at.v_proj.weight])),
+                cast(at.o_proj.weight),
+                layer.post_attention_layernorm.weight,
+                cast(torch.cat([mlp.gate_proj.weight, mlp.up_proj.weight])),
+                cast(mlp.down_proj.weight),
+            )
+        )
+    return out
+
+
+def rope_table(model, positions: torch.Tensor) -> torch.Tensor:
+    """e^{i·pos·θ_j} for each position in `positions` [B, T]: complex64 [B, T, 1, D/2], from the
+    model's own rotary module (so its θ and any attention scaling are the model's)."""
+    inner = model.model
+    probe = torch.empty((1,), dtype=torch.float32, device=positions.device)
+    cos, sin = inner.rotary_emb(probe, positions)  # [B, T, D], both halves the same angles
+    half = cos.shape[-1] // 2
+    return torch.complex(cos[..., :half].float(), sin[..., :half].float())[:, :, None, :]
+
+
+def rms(x: torch.Tensor, w: torch.Tensor, eps: float) -> torch.Tensor:
+    """LlamaRMSNorm for a float32 residual stream, in one fused kernel."""
+    return F.rms_norm(x, (x.shape[-1],), w, eps)
+
+
+def rotate(qk: torch.Tensor, cis: torch.Tensor) -> torch.Tensor:
+    """RoPE on permuted heads: `qk` [..., heads, D] (any float dtype) times `cis` [..., 1, D/2];
+    returns float32."""
+    *lead, D = qk.shape
+    z = torch.view_as_complex(qk.float().reshape(*lead, D // 2, 2))
+    return torch.view_as_real(z * cis).reshape(*lead, D)
+
+
+def _layer(
+    x: torch.Tensor,
+    w: LayerWeights,
+    shape: Shape,
+    cis: torch.Tensor,
+    bias: torch.Tensor | None,
+    prefix: tuple[torch.Tensor, torch.Tensor] | None,
+    keep: torch.Tensor | None,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """One decoder layer on x [B, T, hidden]. `bias` [B, 1, T, S] is added to the scores (0 or a
+    large negative); `prefix` = (keys, values) [B, KV, P, D] of earlier positions; `keep` = flat
+    indices of the positions whose MLP output anyone reads (None: all). Returns (x, k, v)."""
+    B, T, hidden = x.shape
+    H, KV, D = shape.heads, shape.kv_heads, shape.head_dim
+    qkv = rms(x, w.ln1, shape.eps) @ w.wqkv.T
+    qk = rotate(qkv[..., : (H + KV) * D].view(B, T, H + KV, D), cis).to(qkv.dtype)
+    q = qk[:, :, :H].transpose(1, 2)  # [B, H, T, D]
+    k = qk[:, :, H:].transpose(1, 2)  # [B, KV, T, D]
+    v = qkv[..., (H + KV) * D :].view(B, T, KV, D).transpose(1, 2)
+    keys, values = (k, v) if prefix is None else (torch.cat([prefix[0], k], 2), torch.cat([prefix[1], v], 2))
+    if H != KV:
+        keys, values = keys.repeat_interleave(H // KV, 1), values.repeat_interleave(H // KV, 1)
+    s = q @ keys.transpose(-1, -2)  # [B, H, T, S]; the softmax scale is in W_q
+    if bias is not None:
+        s = s + bias
+    a = torch.softmax(s, dim=-1, dtype=torch.float32).to(values.dtype) @ values
+    x = x + a.transpose(1, 2).reshape(B, T, H * D) @ w.wo.T
+    h = rms(x, w.ln2, shape.eps)
+    flat = h.reshape(B * T, hidden)
+    if keep is not None:
+        flat = flat.index_select(0, keep)
+    g, u = (flat @ w.wgu.T).chunk(2, dim=-1)
+    y = (F.silu(g) * u) @ w.wd.T
+    if keep is None:
+        x = x + y.view(B, T, hidden)
+    else:  # skipped positions (padding) get no MLP update: nobody reads them
+        x = x.reshape(B * T, hidden).index_add(0, keep, y.to(x.dtype)).view(B, T, hidden)
+    return x, k, v
+
+
+def _bias(key_ok: torch.Tensor, causal_from: int, T: int) -> torch.Tensor:
+    """Additive score mask [B, 1, T, S]: key j is visible to query t when key_ok[b, j] and
+    j ≤ causal_from + t. A query that sees nothing (left padding) sees everything instead, as HF's
+    masks do, so its (unused) row stays finite."""
+    S = key_ok.shape[1]
+    t = torch.arange(T, device=key_ok.device)[:, None]
+    j = torch.arange(S, device=key_ok.device)[None, :]
+    ok = key_ok[:, None, :] & (j <= causal_from + t)[None]  # [B, T, S]
+    ok = ok | ~ok.any(-1, keepdim=True)
+    return torch.zeros(ok.shape, device=key_ok.device).masked_fill_(~ok, torch.finfo(torch.float32).min)[
+        :, None
+    ]
+
+
+def grouped_logits(
+    model,
+    prompt_ids: torch.Tensor,
+    prompt_mask: torch.Tensor,
+    completion_ids: torch.Tensor,
+    completion_mask: torch.Tensor,
+    group_size: int,
+) -> torch.Tensor:
+    """Logits [Q·G, C, V] predicting each completion token, each question's prompt computed once.
+
+    Prompts are left-padded [Q, P]; completions [Q·G, C] are right-padded, rows i·G … i·G+G−1
+    belonging to prompt i. The prompt's keys and values are repeated G times differentiably, so
+    gradients through them sum over the group as in the unshared computation. Position ids count
+    from each row's first real token, as `generate` does.
+    """
+    from training.grpo.logprobs import position_ids_from_mask
+
+    shape = Shape.of(model)
+    inner = model.model
+    G = group_size
+    Q, P = prompt_ids.shape
+    N, C = completion_ids.shape
+    pmask, cmask = prompt_mask.bool(), completion_mask.bool()
+    full_mask = torch.cat([pmask.repeat_interleave(G, 0), cmask], dim=1)
+    cis_p = rope_table(model, position_ids_from_mask(prompt_mask))
+    cis_c = rope_table(model, position_ids_from_mask(full_mask)[:, P:])
+    padded = not bool(pmask.all())
+    bias_p = _bias(pmask, 0, P)
+    bias_c = _bias(full_mask, P, C)  # trailing completion padding is hidden by causality
+    keep_p = None if not padded else pmask.reshape(-1).nonzero().squeeze(-1)
+    keep_c = None if bool(cmask.all()) else cmask.reshape(-1).nonzero().squeeze(-1)
+
+    xp = inner.embed_tokens(prompt_ids)
+    xc = inner.embed_tokens(completion_ids)
+    for w in layer_weights(model):
+        xp, kp, vp = _layer(xp, w, shape, cis_p, bias_p, None, keep_p)
+        prefix = (kp.repeat_interleave(G, 0), vp.repeat_interleave(G, 0))
+        xc, _, _ = _layer(xc, w, shape, cis_c, bias_c, prefix, keep_c)
+    # Position t's logits predict token t+1: the first completion token is predicted by the prompt's
+    # last position, the rest by completion positions 0 … C−2.
+    last = xp[:, -1:].repeat_interleave(G, 0)
+    h = rms(torch.cat([last, xc[:, :-1]], dim=1), inner.norm.weight, shape.eps)
+    return model.lm_head(h)
