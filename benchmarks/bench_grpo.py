@@ -242,9 +242,8 @@ def main() -> None:
     fix_threads(1)
     _sft_model()
     _warm_imports()
-    from training.grpo.trainer import load_questions
-
     from training.evaluation.verify import Verifier
+    from training.grpo.trainer import load_questions
 
     precisions, skipped = _precisions()
     runs = {}
