@@ -116,36 +116,38 @@ def generate_static(
     tokens, logps = [], []
     done = torch.zeros(N, dtype=torch.bool, device=device)
     logits = first_logits
-    for t in range(max_new_tokens):
-        tok, lp = sample_next(logits, temperature, top_p, generator, draw=sample_inverse_cdf)
-        tok = torch.where(done, torch.full_like(tok, pad_id), tok)
-        tokens.append(tok)
-        logps.append(lp)
-        done |= tok == eos_id
-        if t == max_new_tokens - 1 or bool(done.all()):
-            break
-        c = P + t  # cache column of this token
-        cis = cis_all[t]  # [N, 1, D/2]
-        h = F.embedding(tok, embed)  # [N, hidden]
-        for ln1, wqkv, wo, ln2, wgu, wd, kt_cache, v_cache in layers:
-            qkv = rms(h, ln1, eps) @ wqkv.T
-            qk = rotate(qkv[:, : hq + hk].view(N, H + KV, D), cis).to(cdtype)
-            q, k = qk[:, :H], qk[:, H:]
-            kt_cache[:, :, :, c] = k
-            v_cache[:, :, c] = qkv[:, hq + hk :].view(N, KV, D)
-            # One query per row: two small batched products beat SDPA's flash kernel here.
-            kt, vc = kt_cache[..., : c + 1], v_cache[:, :, : c + 1]
-            if gqa:
-                kt, vc = kt.repeat_interleave(H // KV, 1), vc.repeat_interleave(H // KV, 1)
-            with torch.autocast(device.type, enabled=False):
+    # The loop manages dtypes itself (bf16 products from bf16 weights and explicitly cast inputs,
+    # everything else in the model's dtype), so autocast is off: its per-op dispatch is overhead here.
+    with torch.autocast(device.type, enabled=False):
+        for t in range(max_new_tokens):
+            tok, lp = sample_next(logits, temperature, top_p, generator, draw=sample_inverse_cdf)
+            tok = torch.where(done, torch.full_like(tok, pad_id), tok)
+            tokens.append(tok)
+            logps.append(lp)
+            done |= tok == eos_id
+            if t == max_new_tokens - 1 or bool(done.all()):
+                break
+            c = P + t  # cache column of this token
+            cis = cis_all[t]  # [N, 1, D/2]
+            h = F.embedding(tok, embed)  # [N, hidden]
+            for ln1, wqkv, wo, ln2, wgu, wd, kt_cache, v_cache in layers:
+                qkv = rms(h, ln1, eps).to(dtype) @ wqkv.T
+                qk = rotate(qkv[:, : hq + hk].view(N, H + KV, D), cis).to(cdtype)
+                q, k = qk[:, :H], qk[:, H:]
+                kt_cache[:, :, :, c] = k
+                v_cache[:, :, c] = qkv[:, hq + hk :].view(N, KV, D)
+                # One query per row: two small batched products beat SDPA's flash kernel here.
+                kt, vc = kt_cache[..., : c + 1], v_cache[:, :, : c + 1]
+                if gqa:
+                    kt, vc = kt.repeat_interleave(H // KV, 1), vc.repeat_interleave(H // KV, 1)
                 s = torch.matmul(q[:, :, None, :], kt)  # the softmax scale is in W_q
                 if padded:
                     s = s.masked_fill_(~col_ok[..., : c + 1], float("-inf"))
                 a = torch.matmul(torch.softmax(s, dim=-1, dtype=torch.float32).to(cdtype), vc)
-            h = h + a.reshape(N, hq) @ wo.T
-            g, u = (rms(h, ln2, eps) @ wgu.T).chunk(2, dim=-1)
-            h = h + (F.silu(g) * u) @ wd.T
-        logits = rms(h, norm_w, eps) @ head_w.T
+                h = h + a.reshape(N, hq).to(dtype) @ wo.T
+                g, u = (rms(h, ln2, eps).to(dtype) @ wgu.T).chunk(2, dim=-1)
+                h = h + (F.silu(g) * u) @ wd.T
+            logits = rms(h, norm_w, eps).to(dtype) @ head_w.T
     gen = torch.stack(tokens, dim=1)
     rep_ids = ids.repeat_interleave(G, dim=0)
     rep_mask = pmask.repeat_interleave(G, dim=0)
