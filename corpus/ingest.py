@@ -24,6 +24,7 @@ import click
 import pyarrow as pa
 
 from corpus import shards
+from corpus.columns import table_from_columns
 from corpus.executors import Executor, Task, make_executor, merge_counts
 from corpus.language import detect_languages
 from corpus.markers import math_markers, out_links
@@ -91,7 +92,8 @@ class _Rows:
             col.append(row.get(name))
 
     def table(self) -> pa.Table:
-        return pa.Table.from_pydict(self.cols, schema=self.schema)
+        # not pa.Table.from_pydict: its pa.array check imports pandas (see corpus.columns)
+        return table_from_columns(self.cols, self.schema)
 
 
 def _base_row(rec: WarcRecord, warc_path: str) -> dict[str, Any]:

@@ -1,8 +1,11 @@
 """URL parts used by every stage: host and registered domain (eTLD+1).
 
-The registered domain comes from `tldextract` with the Public Suffix List snapshot bundled in its
-wheel; `suffix_list_urls=()` stops it from fetching a fresh list over the network, so results are
-deterministic and work offline (a worker on a cluster must not depend on publicsuffix.org).
+The registered domain comes from `publicsuffixlist` with the Public Suffix List bundled in its
+wheel (ICANN section only, as tldextract's default): no network, so results are deterministic and
+work offline (a worker on a cluster must not depend on publicsuffix.org). It replaced tldextract,
+which gives the same domains but imports `requests` and builds its suffix trie on first use
+(~0.11 CPU-s more per worker process; `tests/test_ingest_parts.py` compares the two on every host
+in the shared data where tldextract is installed).
 """
 
 from __future__ import annotations
@@ -10,9 +13,9 @@ from __future__ import annotations
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-import tldextract
+from publicsuffixlist import PublicSuffixList
 
-_EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+_PSL: PublicSuffixList | None = None
 
 
 def host_of(url: str | None) -> str | None:
@@ -33,10 +36,13 @@ def domain_of_host(host: str) -> str:
     Hosts without a known public suffix (IP addresses, `localhost`, intranet names) are their own
     domain, so every page still gets a non-empty domain to group by.
     """
-    ext = _EXTRACT(host)
-    if ext.domain and ext.suffix:
-        return f"{ext.domain}.{ext.suffix}"
-    return host
+    global _PSL
+    if _PSL is None:  # loaded on first use (~25 ms), not at import
+        # accept_unknown=False: a host under no known suffix is not split (see above)
+        _PSL = PublicSuffixList(only_icann=True, accept_unknown=False)
+    if ".." in host or host[:1] == ".":  # empty labels (`a..b.com`) are skipped, as tldextract did
+        host = ".".join(filter(None, host.split(".")))
+    return _PSL.privatesuffix(host) or host
 
 
 def domain_of(url: str | None) -> str | None:

@@ -64,6 +64,41 @@ def test_urls():
     assert domain_of("not a url") is None and host_of("http://[bad") is None
 
 
+def test_domains_match_tldextract(shared_data):
+    """The registered domain equals tldextract's (its bundled list, ICANN section) on every host
+    named in the shared WARCs and HTML pages, plus the PSL's awkward cases (wildcards, exceptions,
+    IDN, private suffixes, unknown TLDs, IPs, empty labels)."""
+    import gzip
+    import re
+
+    tldextract = pytest.importorskip("tldextract")
+    from corpus.urls import domain_of_host
+
+    ext = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+    hosts = {
+        "127.0.0.1", "localhost", "a.b.corp", "x.github.io", "foo.blogspot.com", "a.s3.amazonaws.com",
+        "www.ck", "a.www.ck", "b.a.ck", "bar.foo.kawasaki.jp", "city.kawasaki.jp", "www.city.kawasaki.jp",
+        "xn--fiqs8s", "a.xn--fiqs8s", "foo.中国", "例子.测试", "co.uk", "uk", "a..b.com", ".b.co.uk", "1.2.3.4.5",
+    }  # fmt: skip
+    files = [*shared_data.glob("warc_*/*.warc*"), *shared_data.glob("html_*/**/*.html*")]
+    for p in files:
+        data = p.read_bytes()
+        if p.suffix == ".gz":
+            try:
+                data = gzip.decompress(data)
+            except (OSError, EOFError):
+                continue
+        for m in re.finditer(rb"https?://([^/\s\"'<>:?#]+)", data):
+            host = host_of("http://" + m.group(1).decode("utf-8", "replace") + "/")
+            if host:
+                hosts.add(host)
+    assert len(hosts) > 500
+    for host in sorted(hosts):
+        e = ext(host)
+        want = f"{e.domain}.{e.suffix}" if e.domain and e.suffix else host
+        assert domain_of_host(host) == want, host
+
+
 def test_language_batch():
     res = detect_languages(
         ["This is an English sentence about numbers.", "", "这是一个关于数学的中文句子。\n第二行"]
