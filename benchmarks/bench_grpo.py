@@ -4,7 +4,8 @@ Both start from the same SFT model (runs/sft-sample/final, trained by `make sft`
 train on the same questions with the same reward (our verifier), the same G, completions per step,
 completion length, steps, LR, β = 0.04, ε = 0.2 and loss_type="grpo" (TRL's own defaults differ from
 the paper: β = 0, loss_type="dapo"), the same attention kernel (the recipe's `attn_implementation`),
-one torch thread each. Both are evaluated with the same greedy held-out accuracy (fp32) every
+no activation checkpointing (TRL's default turns it on; ours does not recompute), one torch
+thread each. Both are evaluated with the same greedy held-out accuracy (fp32) every
 `eval_every` steps; evaluation time is excluded from the timings.
 
 The comparison runs once per precision, both trainers at the same one: fp32, and bf16 autocast (TRL:
@@ -153,6 +154,10 @@ def run_trl(cfg, train_rows, eval_rows, out: Path, verifier) -> dict:
             top_p=cfg.top_p,
             top_k=0,
             bf16=cfg.precision == "bf16",
+            # TRL's GRPOConfig turns activation checkpointing on by default (recomputing the forward
+            # in the backward, ~15% of its step here); ours keeps activations, so TRL does too.
+            activation_checkpointing=False,
+            gradient_checkpointing=False,
             use_cpu=True,
             seed=cfg.seed,
             logging_steps=1,
