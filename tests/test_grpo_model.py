@@ -109,9 +109,11 @@ def test_static_rollout_matches_hf_forward(tiny, lengths_differ):
     assert ro.completion_ids.shape[0] == 12
     assert bool(ro.prompt_mask.all()) != lengths_differ
     assert torch.equal(ro.prompt_ids[0], ro.prompt_ids[3])  # rows of a group share the prompt
-    lp, _ = completion_logprobs(model, ro.input_ids, ro.attention_mask, ro.completion_ids.shape[1])
+    C = ro.completion_ids.shape[1]
+    lp, ent = completion_logprobs(model, ro.input_ids, ro.attention_mask, C, with_entropy=True)
     m = ro.completion_mask.bool()
     assert torch.allclose(lp[m], ro.old_logprobs[m], atol=1e-4)
+    assert torch.allclose(ent[m], ro.entropy[m], atol=1e-4)  # the sampler's entropy is π_θ's
     a = rollout(model, prompts, 1, 10, tok.eos_token_id, tok.pad_token_id, temperature=0.0, backend="static")
     b = rollout(model, prompts, 1, 10, tok.eos_token_id, tok.pad_token_id, temperature=0.0, backend="loop")
     w = min(a.completion_ids.shape[1], b.completion_ids.shape[1])

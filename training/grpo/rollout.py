@@ -35,6 +35,7 @@ class Rollout:
     completion_ids: torch.Tensor  # [N, C] right-padded with pad_id after EOS
     completion_mask: torch.Tensor  # [N, C] 1 up to and including EOS
     old_logprobs: torch.Tensor | None  # [N, C] log-probs under the sampling policy, or None
+    entropy: torch.Tensor | None = None  # [N, C] entropy of the sampling distribution, or None
 
     @property
     def input_ids(self) -> torch.Tensor:
@@ -71,19 +72,23 @@ def sample_next(
     top_p: float,
     generator: torch.Generator | None = None,
     draw=_multinomial,
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Draw one token per row; returns (tokens, their log-probs under the temperature-scaled policy).
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """Draw one token per row; returns (tokens, their log-probs under the temperature-scaled policy,
+    that policy's entropy per row; None when greedy).
 
     The log-prob is taken before top-p truncation: π_θold is the model's distribution, top-p is a
     sampling device (the same convention as TRL and vLLM's logprobs). `draw(probs, generator)` picks
-    the tokens from the (top-p truncated, unnormalised) probabilities.
+    the tokens from the (top-p truncated, unnormalised) probabilities. The entropy comes almost free
+    here (the probabilities are at hand); with μ = 1 it is the logged entropy of π_θ, which spares
+    the update a pass over the vocabulary.
     """
     logits = logits.float()
     if temperature <= 0:
         tok = logits.argmax(-1)
-        return tok, torch.log_softmax(logits, -1).gather(-1, tok[:, None]).squeeze(-1)
+        return tok, torch.log_softmax(logits, -1).gather(-1, tok[:, None]).squeeze(-1), None
     logp = torch.log_softmax(logits / temperature, dim=-1)
     probs = logp.exp()
+    entropy = -(probs * logp).sum(-1)
     if top_p < 1.0:
         sorted_p, idx = probs.sort(dim=-1, descending=True)
         cum = sorted_p.cumsum(-1)
@@ -91,12 +96,20 @@ def sample_next(
         sorted_p = sorted_p.masked_fill(drop, 0.0)
         probs = torch.zeros_like(probs).scatter(-1, idx, sorted_p)
     tok = draw(probs, generator)
-    return tok, logp.gather(-1, tok[:, None]).squeeze(-1)
+    return tok, logp.gather(-1, tok[:, None]).squeeze(-1), entropy
 
 
 def _finish(
-    prompt_ids, prompt_mask, gen: torch.Tensor, logps: torch.Tensor | None, eos_id: int, pad_id: int
+    prompt_ids,
+    prompt_mask,
+    gen: torch.Tensor,
+    logps: torch.Tensor | None,
+    eos_id: int,
+    pad_id: int,
+    entropy: list[torch.Tensor | None] | None = None,
 ) -> Rollout:
+    """Mask everything after each row's first EOS; `entropy`: per-step entropies (None entries:
+    greedy, no entropy)."""
     is_eos = gen == eos_id
     # Mask: tokens up to and including the first EOS (all tokens if the row never ended).
     after_eos = (is_eos.long().cumsum(-1) - is_eos.long()) > 0
@@ -104,7 +117,10 @@ def _finish(
     gen = gen.masked_fill(after_eos, pad_id)
     if logps is not None:
         logps = logps.masked_fill(after_eos, 0.0)
-    return Rollout(prompt_ids, prompt_mask, gen, mask, logps)
+    ent = None
+    if entropy and all(e is not None for e in entropy):
+        ent = torch.stack(entropy, dim=1).masked_fill(after_eos, 0.0)
+    return Rollout(prompt_ids, prompt_mask, gen, mask, logps, ent)
 
 
 @torch.no_grad()
@@ -140,13 +156,14 @@ def generate_loop(
         logits_to_keep=1,
     )
     next_pos = pos[:, -1:] + 1
-    tokens, logps = [], []
+    tokens, logps, ents = [], [], []
     done = torch.zeros(n, dtype=torch.bool, device=device)
     for _ in range(max_new_tokens):
-        tok, lp = sample_next(out.logits[:, -1, :], temperature, top_p, generator)
+        tok, lp, ent = sample_next(out.logits[:, -1, :], temperature, top_p, generator)
         tok = torch.where(done, torch.full_like(tok, pad_id), tok)
         tokens.append(tok)
         logps.append(lp)
+        ents.append(ent)
         done |= tok == eos_id
         if bool(done.all()):
             break
@@ -161,7 +178,7 @@ def generate_loop(
         )
         next_pos = next_pos + 1
     gen = torch.stack(tokens, dim=1)
-    return _finish(ids, prompt_mask.to(device), gen, torch.stack(logps, dim=1), eos_id, pad_id)
+    return _finish(ids, prompt_mask.to(device), gen, torch.stack(logps, dim=1), eos_id, pad_id, ents)
 
 
 @torch.no_grad()

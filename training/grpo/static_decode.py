@@ -113,17 +113,18 @@ def generate_static(
     hq, hk = H * D, KV * D
     gqa = H != KV
 
-    tokens, logps = [], []
+    tokens, logps, ents = [], [], []
     done = torch.zeros(N, dtype=torch.bool, device=device)
     logits = first_logits
     # The loop manages dtypes itself (bf16 products from bf16 weights and explicitly cast inputs,
     # everything else in the model's dtype), so autocast is off: its per-op dispatch is overhead here.
     with torch.autocast(device.type, enabled=False):
         for t in range(max_new_tokens):
-            tok, lp = sample_next(logits, temperature, top_p, generator, draw=sample_inverse_cdf)
+            tok, lp, ent = sample_next(logits, temperature, top_p, generator, draw=sample_inverse_cdf)
             tok = torch.where(done, torch.full_like(tok, pad_id), tok)
             tokens.append(tok)
             logps.append(lp)
+            ents.append(ent)
             done |= tok == eos_id
             if t == max_new_tokens - 1 or bool(done.all()):
                 break
@@ -151,4 +152,4 @@ def generate_static(
     gen = torch.stack(tokens, dim=1)
     rep_ids = ids.repeat_interleave(G, dim=0)
     rep_mask = pmask.repeat_interleave(G, dim=0)
-    return _finish(rep_ids, rep_mask, gen, torch.stack(logps, dim=1), eos_id, pad_id)
+    return _finish(rep_ids, rep_mask, gen, torch.stack(logps, dim=1), eos_id, pad_id, ents)

@@ -357,11 +357,15 @@ class GRPOTrainer:
         self.policy.train()
         loss_stats: dict[str, float] = {"loss": 0.0, "clip_fraction": 0.0, "kl": 0.0, "entropy": 0.0}
         n_micro = 0
+        # μ = 1: π_θ is the sampling policy, whose entropy the sampler already recorded.
+        sampled_entropy = ro.entropy if cfg.mu == 1 else None
         for _ in range(cfg.mu):
             for s in range(0, N, cfg.micro_batch_size):
                 sl = slice(s, s + cfg.micro_batch_size)
                 with self.autocast():
-                    logp, ent = self._logprobs(self.policy, ro, s, with_entropy=True)
+                    logp, ent = self._logprobs(self.policy, ro, s, with_entropy=sampled_entropy is None)
+                if sampled_entropy is not None:
+                    ent = sampled_entropy[sl]
                 # μ = 1: π_θold = π_θ, so the ratio is exactly 1 (its gradient is ∇log π_θ).
                 old = logp.detach() if cfg.mu == 1 else old_logp[sl]
                 loss, st = grpo_loss(
