@@ -37,6 +37,29 @@ def position_ids_from_mask(attention_mask: torch.Tensor) -> torch.Tensor:
     return (attention_mask.long().cumsum(-1) - 1).clamp(min=0)
 
 
+def prefill(model: torch.nn.Module, ids: torch.Tensor, mask: torch.Tensor):
+    """One forward over left-padded prompts into a fresh DynamicCache, projecting only the last
+    position to the vocabulary; returns (cache, output, position ids, padded).
+
+    Prompts of equal length need no mask at all (the model then takes its causal attention path
+    instead of building a 4D mask); only a padded batch passes the mask and position ids.
+    """
+    from transformers import DynamicCache
+
+    cache = DynamicCache()
+    padded = not bool(mask.all())
+    pos = position_ids_from_mask(mask)
+    out = model(
+        input_ids=ids,
+        attention_mask=mask if padded else None,
+        position_ids=pos if padded else None,
+        cache=cache,
+        use_cache=True,
+        logits_to_keep=1,
+    )
+    return cache, out, pos, padded
+
+
 # Position-wise sub-modules of a decoder layer (Llama naming): everything with matmuls except the
 # attention core itself, which needs the padded [B, T] layout.
 # Measured on the embedded task: packing the attention projections too costs more in gathers than
@@ -175,18 +198,7 @@ def _hf_grouped(
     model, prompt_ids, prompt_mask, completion_ids, completion_mask, group_size, temperature, with_entropy
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """grouped_completion_logprobs through the HF model's forward and a DynamicCache."""
-    from transformers import DynamicCache
-
-    cache = DynamicCache()
-    padded = not bool(prompt_mask.all())
-    out_p = model(
-        input_ids=prompt_ids,
-        attention_mask=prompt_mask if padded else None,
-        position_ids=position_ids_from_mask(prompt_mask) if padded else None,
-        cache=cache,
-        use_cache=True,
-        logits_to_keep=1,
-    )
+    cache, out_p, _, padded = prefill(model, prompt_ids, prompt_mask)
     for layer in cache.layers:
         layer.keys = layer.keys.repeat_interleave(group_size, dim=0)
         layer.values = layer.values.repeat_interleave(group_size, dim=0)

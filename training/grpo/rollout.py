@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import torch
 
-from training.grpo.logprobs import position_ids_from_mask
+from training.grpo.logprobs import prefill
 
 
 @dataclass
@@ -123,6 +123,36 @@ def _finish(
     return Rollout(prompt_ids, prompt_mask, gen, mask, logps, ent)
 
 
+class Draws:
+    """What a decoding loop sampled: one `draw` per step gives the next token of every row (pad
+    once a row has produced EOS) and keeps its log-prob and the policy's entropy for the Rollout."""
+
+    def __init__(self, n: int, eos_id: int, pad_id: int, device):
+        self.eos_id, self.pad_id = eos_id, pad_id
+        self.tokens: list[torch.Tensor] = []
+        self.logps: list[torch.Tensor] = []
+        self.entropy: list[torch.Tensor | None] = []
+        self.done = torch.zeros(n, dtype=torch.bool, device=device)
+
+    def draw(self, logits, temperature, top_p, generator, draw=_multinomial) -> torch.Tensor:
+        tok, lp, ent = sample_next(logits, temperature, top_p, generator, draw=draw)
+        tok = torch.where(self.done, torch.full_like(tok, self.pad_id), tok)
+        self.tokens.append(tok)
+        self.logps.append(lp)
+        self.entropy.append(ent)
+        self.done |= tok == self.eos_id
+        return tok
+
+    @property
+    def finished(self) -> bool:
+        return bool(self.done.all())
+
+    def rollout(self, prompt_ids: torch.Tensor, prompt_mask: torch.Tensor) -> Rollout:
+        gen = torch.stack(self.tokens, dim=1)
+        logps = torch.stack(self.logps, dim=1)
+        return _finish(prompt_ids, prompt_mask, gen, logps, self.eos_id, self.pad_id, self.entropy)
+
+
 @torch.no_grad()
 def generate_loop(
     model,
@@ -136,36 +166,16 @@ def generate_loop(
     generator: torch.Generator | None = None,
 ) -> Rollout:
     """Sample with a KV cache; one forward over the prompts, then one per new token."""
-    from transformers import DynamicCache
-
     device = next(model.parameters()).device
     ids, mask = prompt_ids.to(device), prompt_mask.to(device)
     n = ids.shape[0]
-    cache = DynamicCache()
-    # Prompts of equal length need no mask at all: new tokens only attend to real tokens (finished
-    # rows keep decoding pads, which are masked out afterwards and never seen by other rows). The
-    # model then takes its causal attention path instead of building a 4D mask every token.
-    padded = not bool(mask.all())
-    pos = position_ids_from_mask(mask)
-    out = model(
-        input_ids=ids,
-        attention_mask=mask if padded else None,
-        position_ids=pos if padded else None,
-        cache=cache,
-        use_cache=True,
-        logits_to_keep=1,
-    )
+    # Finished rows keep decoding pads, which are masked out afterwards and never seen by other rows.
+    cache, out, pos, padded = prefill(model, ids, mask)
     next_pos = pos[:, -1:] + 1
-    tokens, logps, ents = [], [], []
-    done = torch.zeros(n, dtype=torch.bool, device=device)
+    draws = Draws(n, eos_id, pad_id, device)
     for _ in range(max_new_tokens):
-        tok, lp, ent = sample_next(out.logits[:, -1, :], temperature, top_p, generator)
-        tok = torch.where(done, torch.full_like(tok, pad_id), tok)
-        tokens.append(tok)
-        logps.append(lp)
-        ents.append(ent)
-        done |= tok == eos_id
-        if bool(done.all()):
+        tok = draws.draw(out.logits[:, -1, :], temperature, top_p, generator)
+        if draws.finished:
             break
         if padded:
             mask = torch.cat([mask, torch.ones((n, 1), dtype=mask.dtype, device=device)], dim=1)
@@ -177,8 +187,7 @@ def generate_loop(
             use_cache=True,
         )
         next_pos = next_pos + 1
-    gen = torch.stack(tokens, dim=1)
-    return _finish(ids, prompt_mask.to(device), gen, torch.stack(logps, dim=1), eos_id, pad_id, ents)
+    return draws.rollout(ids, prompt_mask.to(device))
 
 
 @torch.no_grad()

@@ -60,10 +60,8 @@ def generate_static(
 ):
     """Sample `group_size` completions per left-padded prompt row ([Q, P]); returns a Rollout whose
     rows i*G … i*G+G-1 belong to prompt i (prompt tensors repeated G times)."""
-    from transformers import DynamicCache
-
-    from training.grpo.logprobs import position_ids_from_mask
-    from training.grpo.rollout import _finish, sample_next
+    from training.grpo.logprobs import prefill
+    from training.grpo.rollout import Draws
 
     shape = llama_math.Shape.of(model)
     H, KV, D, eps = shape.heads, shape.kv_heads, shape.head_dim, shape.eps
@@ -73,19 +71,8 @@ def generate_static(
     G = group_size
     N = Q * G
     inner = model.model
-    padded = not bool(pmask.all())
-    pos = position_ids_from_mask(pmask)
-
     # Prefill once per question with the HF model (exact, handles left padding), then expand.
-    cache = DynamicCache()
-    out = model(
-        input_ids=ids,
-        attention_mask=pmask if padded else None,
-        position_ids=pos if padded else None,
-        cache=cache,
-        use_cache=True,
-        logits_to_keep=1,
-    )
+    cache, out, pos, padded = prefill(model, ids, pmask)
     first_logits = out.logits[:, -1, :].repeat_interleave(G, dim=0)
     L = P + max_new_tokens
     cdtype = inner.embed_tokens.weight.dtype
@@ -113,20 +100,14 @@ def generate_static(
     hq, hk = H * D, KV * D
     gqa = H != KV
 
-    tokens, logps, ents = [], [], []
-    done = torch.zeros(N, dtype=torch.bool, device=device)
+    draws = Draws(N, eos_id, pad_id, device)
     logits = first_logits
     # The loop manages dtypes itself (bf16 products from bf16 weights and explicitly cast inputs,
     # everything else in the model's dtype), so autocast is off: its per-op dispatch is overhead here.
     with torch.autocast(device.type, enabled=False):
         for t in range(max_new_tokens):
-            tok, lp, ent = sample_next(logits, temperature, top_p, generator, draw=sample_inverse_cdf)
-            tok = torch.where(done, torch.full_like(tok, pad_id), tok)
-            tokens.append(tok)
-            logps.append(lp)
-            ents.append(ent)
-            done |= tok == eos_id
-            if t == max_new_tokens - 1 or bool(done.all()):
+            tok = draws.draw(logits, temperature, top_p, generator, draw=sample_inverse_cdf)
+            if t == max_new_tokens - 1 or draws.finished:
                 break
             c = P + t  # cache column of this token
             cis = cis_all[t]  # [N, 1, D/2]
@@ -149,7 +130,4 @@ def generate_static(
                 g, u = (rms(h, ln2, eps).to(dtype) @ wgu.T).chunk(2, dim=-1)
                 h = h + (F.silu(g) * u) @ wd.T
             logits = rms(h, norm_w, eps).to(dtype) @ head_w.T
-    gen = torch.stack(tokens, dim=1)
-    rep_ids = ids.repeat_interleave(G, dim=0)
-    rep_mask = pmask.repeat_interleave(G, dim=0)
-    return _finish(rep_ids, rep_mask, gen, torch.stack(logps, dim=1), eos_id, pad_id, ents)
+    return draws.rollout(ids.repeat_interleave(G, dim=0), pmask.repeat_interleave(G, dim=0))
