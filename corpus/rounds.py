@@ -79,6 +79,13 @@ def _name(path: str) -> str:
     return path.rsplit("/", 1)[-1]
 
 
+def _per_shard(ex: Executor, out_dir: str, fn, pool: list[str], desc: str, kwargs) -> list[dict[str, Any]]:
+    """Run `fn` once per pool shard p, as a task named after p writing `out_dir/<p's name>`
+    (`out_path`); `kwargs(p)` gives the task's other arguments."""
+    tasks = [Task(_stem(p), {"out_path": shards.join(out_dir, _name(p)), **kwargs(p)}) for p in pool]
+    return ex.run(out_dir, fn, tasks, desc=desc)
+
+
 def _step(rd: str, name: str, fn) -> dict[str, Any]:
     """Run a single-process step once; its result is its completion record."""
     rec = shards.read_done(rd, name)
@@ -117,48 +124,38 @@ def build_seed(k: int, pool: list[str], run_dir: str, cfg: LoopConfig, ex: Execu
         def selected_upto(name: str) -> list[str]:
             return [shards.join(round_dir(run_dir, j), "selected", name) for j in range(1, k)]
 
-        ex.run(
+        _per_shard(
+            ex,
             shards.join(rd, "seed", "under"),
             disc.collect_under_paths,
-            [
-                Task(
-                    _stem(p),
-                    dict(
-                        pool_shard=p,
-                        out_path=shards.join(rd, "seed", "under", _name(p)),
-                        links_path=shards.join(rd, "seed", "links", _name(p)),
-                        accepted=accepted,
-                        selected_paths=selected_upto(_name(p)),
-                        key=cfg.discovery.key,
-                        follow_links=cfg.discovery.follow_links,
-                        math_keys=math_keys,
-                        links_same_domain=cfg.discovery.links_same_domain,
-                    ),
-                )
-                for p in pool
-            ],
-            desc=f"round {k}: discovered paths",
+            pool,
+            f"round {k}: discovered paths",
+            lambda p: dict(
+                pool_shard=p,
+                links_path=shards.join(rd, "seed", "links", _name(p)),
+                accepted=accepted,
+                selected_paths=selected_upto(_name(p)),
+                key=cfg.discovery.key,
+                follow_links=cfg.discovery.follow_links,
+                math_keys=math_keys,
+                links_same_domain=cfg.discovery.links_same_domain,
+            ),
         )
         links = [shards.join(rd, "seed", "links", _name(p)) for p in pool]
-        st = ex.run(
+        st = _per_shard(
+            ex,
             shards.join(rd, "seed", "additions"),
             disc.collect_linked,
-            [
-                Task(
-                    _stem(p),
-                    dict(
-                        pool_shard=p,
-                        under_path=shards.join(rd, "seed", "under", _name(p)),
-                        links_paths=links if cfg.discovery.follow_links else [],
-                        out_path=shards.join(rd, "seed", "additions", _name(p)),
-                        selected_paths=selected_upto(_name(p)),
-                        rejected=rejected,
-                        key=cfg.discovery.key,
-                    ),
-                )
-                for p in pool
-            ],
-            desc=f"round {k}: linked pages",
+            pool,
+            f"round {k}: linked pages",
+            lambda p: dict(
+                pool_shard=p,
+                under_path=shards.join(rd, "seed", "under", _name(p)),
+                links_paths=links if cfg.discovery.follow_links else [],
+                selected_paths=selected_upto(_name(p)),
+                rejected=rejected,
+                key=cfg.discovery.key,
+            ),
         )
         additions = {**merge_counts(st), "accepted_paths": len(accepted)}
 
@@ -179,29 +176,21 @@ def build_seed(k: int, pool: list[str], run_dir: str, cfg: LoopConfig, ex: Execu
         )
         eligible = max(total - excluded, 1)
         rate = min(1.0, n_neg * cfg.seed.oversample / eligible)
-        st = ex.run(
+        st = _per_shard(
+            ex,
             shards.join(rd, "seed", "negatives"),
             seedmod.draw_negatives,
-            [
-                Task(
-                    _stem(p),
-                    dict(
-                        pool_shard=p,
-                        out_path=shards.join(rd, "seed", "negatives", _name(p)),
-                        exclude_paths=[
-                            shards.join(round_dir(run_dir, j), "selected", _name(p)) for j in range(1, k)
-                        ]
-                        + [
-                            shards.join(round_dir(run_dir, j), "seed", "additions", _name(p))
-                            for j in range(2, k + 1)
-                        ],
-                        rate=rate,
-                        seed=cfg.seed.seed + k,
-                    ),
-                )
-                for p in pool
-            ],
-            desc=f"round {k}: negatives",
+            pool,
+            f"round {k}: negatives",
+            lambda p: dict(
+                pool_shard=p,
+                exclude_paths=[shards.join(round_dir(run_dir, j), "selected", _name(p)) for j in range(1, k)]
+                + [
+                    shards.join(round_dir(run_dir, j), "seed", "additions", _name(p)) for j in range(2, k + 1)
+                ],
+                rate=rate,
+                seed=cfg.seed.seed + k,
+            ),
         )
         return {"rate": rate, "drawn": merge_counts(st).get("kept", 0), "pool_pages": total}
 
@@ -252,23 +241,18 @@ def run_round(k: int, pool: list[str], run_dir: str, cfg: LoopConfig, ex: Execut
     train_rec = _step(rd, "train", train)
 
     sel = cfg.selection
-    score_stats = ex.run(
+    score_stats = _per_shard(
+        ex,
         shards.join(rd, "scores"),
         score_shard,
-        [
-            Task(
-                _stem(p),
-                dict(
-                    pool_shard=p,
-                    out_path=shards.join(rd, "scores", _name(p)),
-                    model_path=model_path,
-                    classifier=asdict(cfg.classifier),
-                    bins=sel.bins,
-                ),
-            )
-            for p in pool
-        ],
-        desc=f"round {k}: score",
+        pool,
+        f"round {k}: score",
+        lambda p: dict(
+            pool_shard=p,
+            model_path=model_path,
+            classifier=asdict(cfg.classifier),
+            bins=sel.bins,
+        ),
     )
     hist_docs = merge_hist(score_stats, "hist_docs", sel.bins)
     hist_tokens = merge_hist(score_stats, "hist_tokens", sel.bins)
@@ -281,52 +265,38 @@ def run_round(k: int, pool: list[str], run_dir: str, cfg: LoopConfig, ex: Execut
         b, remaining = boundary_bin(hist_tokens, sel.budget(k))
         if b < 0:
             return Cut("budget", sel.bins, -1).to_dict()
-        ex.run(
+        _per_shard(
+            ex,
             shards.join(rd, "boundary"),
             gather_boundary,
-            [
-                Task(
-                    _stem(p),
-                    dict(
-                        scores_shard=shards.join(rd, "scores", _name(p)),
-                        out_path=shards.join(rd, "boundary", _name(p)),
-                        bins=sel.bins,
-                        bin_index=b,
-                    ),
-                )
-                for p in pool
-            ],
-            desc=f"round {k}: boundary bin",
+            pool,
+            f"round {k}: boundary bin",
+            lambda p: dict(
+                scores_shard=shards.join(rd, "scores", _name(p)),
+                bins=sel.bins,
+                bin_index=b,
+            ),
         )
         return resolve_cut(shards.list_shards(shards.join(rd, "boundary")), sel.bins, b, remaining).to_dict()
 
     cut_rec = _step(rd, "cut", cut)
 
-    sel_stats = ex.run(
+    sel_stats = _per_shard(
+        ex,
         shards.join(rd, "selected"),
         select_shard,
-        [
-            Task(
-                _stem(p),
-                dict(
-                    pool_shard=p,
-                    scores_shard=shards.join(rd, "scores", _name(p)),
-                    out_path=shards.join(rd, "selected", _name(p)),
-                    summary_path=shards.join(rd, "domains", _name(p)),
-                    cut=cut_rec,
-                    round_k=k,
-                    earlier_selected=[
-                        shards.join(round_dir(run_dir, j), "selected", _name(p)) for j in range(1, k)
-                    ],
-                    previous_selected=shards.join(round_dir(run_dir, k - 1), "selected", _name(p))
-                    if k > 1
-                    else None,
-                    key=cfg.discovery.key,
-                ),
-            )
-            for p in pool
-        ],
-        desc=f"round {k}: select",
+        pool,
+        f"round {k}: select",
+        lambda p: dict(
+            pool_shard=p,
+            scores_shard=shards.join(rd, "scores", _name(p)),
+            summary_path=shards.join(rd, "domains", _name(p)),
+            cut=cut_rec,
+            round_k=k,
+            earlier_selected=[shards.join(round_dir(run_dir, j), "selected", _name(p)) for j in range(1, k)],
+            previous_selected=shards.join(round_dir(run_dir, k - 1), "selected", _name(p)) if k > 1 else None,
+            key=cfg.discovery.key,
+        ),
     )
     disc_rec = discover(k, pool, run_dir, cut_rec, cfg.discovery, ex)
     report = make_report(k, run_dir, cfg, seed_info, train_rec, score_stats, hist_docs, sel_stats, disc_rec)
@@ -352,24 +322,19 @@ def discover(
 
     dom_rec = _step(rd, "domains", domains)
     math_keys = _math_keys(rd)
-    ex.run(
+    _per_shard(
+        ex,
         shards.join(dd, "paths"),
         disc.count_paths,
-        [
-            Task(
-                _stem(p),
-                dict(
-                    scores_shard=shards.join(rd, "scores", _name(p)),
-                    out_path=shards.join(dd, "paths", _name(p)),
-                    cut=cut,
-                    math_keys=math_keys,
-                    key=cfg.key,
-                    max_depth=cfg.max_depth,
-                ),
-            )
-            for p in pool
-        ],
-        desc=f"round {k}: discovery",
+        pool,
+        f"round {k}: discovery",
+        lambda p: dict(
+            scores_shard=shards.join(rd, "scores", _name(p)),
+            cut=cut,
+            math_keys=math_keys,
+            key=cfg.key,
+            max_depth=cfg.max_depth,
+        ),
     )
 
     def annotate() -> dict[str, Any]:
