@@ -300,6 +300,20 @@ def _call(fn: StageFn, kwargs: dict[str, Any]) -> dict[str, Any]:
     return fn(**kwargs)
 
 
+def executor_option(dest: str = "executor"):
+    """The `--executor local|ray` option every stage command takes, stored in parameter `dest`."""
+    import click
+
+    return click.option(
+        "--executor",
+        dest,
+        type=click.Choice(["local", "ray"]),
+        default="local",
+        show_default=True,
+        help="local: a process pool on this machine; ray: the Ray cluster at RAY_ADDRESS (docs/ray.md).",
+    )
+
+
 def make_executor(kind: str = "local", workers: int | None = None) -> Executor:
     if kind == "local":
         return LocalExecutor(workers)

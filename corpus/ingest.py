@@ -25,7 +25,7 @@ import pyarrow as pa
 
 from corpus import shards
 from corpus.columns import table_from_columns
-from corpus.executors import Executor, Task, make_executor, merge_counts
+from corpus.executors import Executor, Task, executor_option, make_executor, merge_counts
 from corpus.language import detect_languages
 from corpus.markers import math_markers, out_links
 from corpus.schema import DOCUMENT_SCHEMA, DROPPED_SCHEMA, MATH_FAMILIES
@@ -268,9 +268,7 @@ def run_ingest(
     help="Override a config field, e.g. --set langs=[en] --set min_text_chars=100.",
 )
 @click.option("--workers", type=int, default=None, help="Local worker processes (default: all cores).")
-@click.option(
-    "--executor", "executor_kind", type=click.Choice(["local", "ray"]), default="local", show_default=True
-)
+@executor_option("executor_kind")
 def ingest_cli(inputs, out_dir, recipe, overrides, workers, executor_kind) -> None:
     """Read WARC files into Document shards: fast text, language, math markers, out-links.
 

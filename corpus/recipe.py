@@ -130,6 +130,19 @@ def to_dict(cfg: Any) -> dict[str, Any]:
     return plain(dataclasses.asdict(cfg))
 
 
+def recipe_option(help: str, required: bool = False):
+    """The `--recipe FILE.yaml` option of the commands that take a recipe plus dotted overrides."""
+    import click
+
+    return click.option(
+        "--recipe",
+        type=click.Path(exists=True, dir_okay=False),
+        default=None,
+        required=required,
+        help=help,
+    )
+
+
 def load_config(
     cls: type[T], path: str | Path | None = None, overrides: list[str] | tuple[str, ...] = ()
 ) -> T:

@@ -21,8 +21,8 @@ import yaml
 
 from corpus import shards
 from corpus.config import CorpusRecipe, FinalConfig, substitute
-from corpus.executors import Executor, Task, make_executor, merge_counts
-from corpus.recipe import load_config, to_dict
+from corpus.executors import Executor, Task, executor_option, make_executor, merge_counts
+from corpus.recipe import load_config, recipe_option, to_dict
 from corpus.rounds import run_rounds
 from corpus.schema import MATH_FAMILIES, conform
 
@@ -378,22 +378,12 @@ def summary_table(summary: dict[str, Any]) -> str:
 
 
 @click.command("run")
-@click.option(
-    "--recipe",
-    "recipe",
-    type=click.Path(exists=True, dir_okay=False),
-    default=None,
-    help="Recipe YAML (pipelines/sample.yaml, pipelines/deepseekmath.yaml). Default: built-in defaults.",
+@recipe_option(
+    "Recipe YAML (pipelines/sample.yaml, pipelines/deepseekmath.yaml). Default: built-in defaults."
 )
 @click.option("--run", "run_dir", required=True, help="Run directory (local path or fsspec URL).")
 @click.option("--rounds", type=int, default=None, help="Rounds to run (default: the recipe's rounds.count).")
-@click.option(
-    "--executor",
-    type=click.Choice(["local", "ray"]),
-    default="local",
-    show_default=True,
-    help="local: a process pool on this machine; ray: the Ray cluster at RAY_ADDRESS (docs/ray.md).",
-)
+@executor_option()
 @click.option(
     "--allow-recipe-change",
     is_flag=True,

@@ -26,7 +26,7 @@ from typing import Any
 import click
 import yaml
 
-from corpus.recipe import deep_merge, from_dict, load_config, save_config, to_dict
+from corpus.recipe import deep_merge, from_dict, load_config, recipe_option, save_config, to_dict
 from training.pretrain import PretrainConfig, build_tiny, pretrain
 
 log = logging.getLogger(__name__)
@@ -160,12 +160,7 @@ def _table(rows: list[dict[str, Any]]) -> str:
 
 
 @click.command("ablation")
-@click.option(
-    "--recipe",
-    type=click.Path(exists=True, dir_okay=False),
-    required=True,
-    help="Ablation recipe (pipelines/ablation-code-vs-text.yaml).",
-)
+@recipe_option("Ablation recipe (pipelines/ablation-code-vs-text.yaml).", required=True)
 @click.argument("overrides", nargs=-1)
 def ablation_cli(recipe: str, overrides: tuple[str, ...]) -> None:
     """Code vs general-text starting point: same math continued pretraining, side-by-side table."""

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import click
 
-from corpus.recipe import load_config, save_config, to_dict
+from corpus.recipe import load_config, recipe_option, save_config, to_dict
 from training import checkpoint as ckpt
 from training.checkpoint import CheckpointConfig
 from training.data.sources import DocumentStream
@@ -231,12 +231,7 @@ def pretrain(cfg: PretrainConfig) -> dict:
 
 
 @click.command("pretrain", context_settings={"ignore_unknown_options": True})
-@click.option(
-    "--recipe",
-    type=click.Path(exists=True, dir_okay=False),
-    default=None,
-    help="YAML recipe (pipelines/pretrain-*.yaml); fields of PretrainConfig.",
-)
+@recipe_option("YAML recipe (pipelines/pretrain-*.yaml); fields of PretrainConfig.")
 @click.option("--print-config", is_flag=True, help="Print the resolved config and exit.")
 @click.argument("overrides", nargs=-1)
 def pretrain_cli(recipe: str | None, print_config: bool, overrides: tuple[str, ...]) -> None:

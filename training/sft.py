@@ -35,6 +35,7 @@ import click
 import torch
 from tqdm import tqdm
 
+from corpus.recipe import load_config, recipe_option, save_config
 from training.checkpoint import CheckpointConfig
 from training.metrics import MetricsConfig, MetricsLogger
 from training.optim import OptimConfig, build_optimizer, build_scheduler
@@ -217,7 +218,6 @@ def train_sft(cfg: SFTConfig) -> dict:
     from accelerate import Accelerator
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from corpus.recipe import save_config
     from training import checkpoint as ckpt
     from training.chat import encode_pair
     from training.grpo.heldout import greedy_accuracy
@@ -350,20 +350,13 @@ def train_sft(cfg: SFTConfig) -> dict:
 
 
 @click.command("sft")
-@click.option(
-    "--recipe",
-    type=click.Path(exists=True, dir_okay=False),
-    default=None,
-    help="YAML recipe (e.g. pipelines/sft-sample.yaml); defaults are the paper's.",
-)
+@recipe_option("YAML recipe (e.g. pipelines/sft-sample.yaml); defaults are the paper's.")
 @click.argument("overrides", nargs=-1)
 def sft_cli(recipe: str | None, overrides: tuple[str, ...]) -> None:
     """Supervised fine-tuning on question -> solution pairs (loss on responses, packed examples).
 
     OVERRIDES are dotted settings, e.g. `steps=100 optim.lr=1e-4 output_dir=runs/sft`.
     """
-    from corpus.recipe import load_config
-
     cfg = load_config(SFTConfig, recipe, list(overrides))
     summary = train_sft(cfg)
     msg = f"sft done: model at {summary['model']}, final loss {summary['final_loss']:.4f}"

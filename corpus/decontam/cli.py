@@ -7,6 +7,7 @@ import json
 import click
 
 from corpus.benchmarks import REGISTRY
+from corpus.executors import executor_option
 
 
 @click.command("decontaminate")
@@ -42,14 +43,7 @@ from corpus.benchmarks import REGISTRY
     default=None,
     help="Remove the whole page (default) or only the lines that match.",
 )
-@click.option(
-    "--executor",
-    "executor_kind",
-    type=click.Choice(["local", "ray"]),
-    default="local",
-    show_default=True,
-    help="local: a process pool on this machine; ray: the Ray cluster at RAY_ADDRESS (docs/ray.md).",
-)
+@executor_option("executor_kind")
 @click.option("--workers", type=int, default=None, help="Local worker processes (default: all cores).")
 def decontaminate_cli(
     in_dir: str,

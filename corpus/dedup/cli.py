@@ -6,6 +6,7 @@ import json
 
 import click
 
+from corpus.executors import executor_option
 from corpus.recipe import load_config, to_dict
 
 
@@ -21,9 +22,7 @@ from corpus.recipe import load_config, to_dict
 @click.option(
     "--kinds", default=None, help="Comma-separated subset of url,exact,near to run (default: all three)."
 )
-@click.option(
-    "--executor", "executor_kind", type=click.Choice(["local", "ray"]), default="local", show_default=True
-)
+@executor_option("executor_kind")
 @click.option("--workers", type=int, default=None, help="Local worker processes (default: all cores).")
 def dedup_cli(
     in_dir: str, out_dir: str, config_path: str | None, overrides: tuple[str, ...], kinds: str | None,

@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from corpus import shards
+from corpus.executors import executor_option
 
 FORMATS = ("json", "md", "html")
 
@@ -89,13 +90,7 @@ def _write(text: str, out: str | None, what: str) -> None:
 @click.option(
     "--stage", "stages", multiple=True, help="Only these stages of a run (repeatable), e.g. --stage final."
 )
-@click.option(
-    "--executor",
-    type=click.Choice(["local", "ray"]),
-    default="local",
-    show_default=True,
-    help="local: a process pool on this machine; ray: the Ray cluster at RAY_ADDRESS (docs/ray.md).",
-)
+@executor_option()
 @click.option("--workers", type=int, default=None, help="Local processes (default: one per core).")
 @click.option(
     "--cache",

@@ -36,6 +36,7 @@ import click
 import torch
 from tqdm import tqdm
 
+from corpus.recipe import load_config, recipe_option, save_config
 from training import precision
 from training.evaluation.verify import Verifier
 from training.grpo.reward_model import RewardModelConfig
@@ -538,8 +539,6 @@ class GRPOTrainer:
 
 def train_grpo(cfg: GRPOConfig) -> dict:
     """Load questions, run GRPO, save the config and summary in output_dir."""
-    from corpus.recipe import save_config
-
     save_config(cfg, Path(cfg.output_dir) / "config.yaml")
     train_rows = load_questions(cfg.train_data, cfg, cfg.train_split, cfg.train_config)
     eval_rows = load_questions(cfg.eval_data, cfg, limit=cfg.eval_size) if cfg.eval_data else []
@@ -547,20 +546,13 @@ def train_grpo(cfg: GRPOConfig) -> dict:
 
 
 @click.command("grpo")
-@click.option(
-    "--recipe",
-    type=click.Path(exists=True, dir_okay=False),
-    default=None,
-    help="YAML recipe (e.g. pipelines/grpo-sample.yaml); defaults are the paper's.",
-)
+@recipe_option("YAML recipe (e.g. pipelines/grpo-sample.yaml); defaults are the paper's.")
 @click.argument("overrides", nargs=-1)
 def grpo_cli(recipe: str | None, overrides: tuple[str, ...]) -> None:
     """Group Relative Policy Optimization (DeepSeekMath Algorithm 1) on questions with gold answers.
 
     OVERRIDES are dotted settings, e.g. `group_size=8 batch_size=64 optim.lr=1e-5 loss_type=token`.
     """
-    from corpus.recipe import load_config
-
     cfg = load_config(GRPOConfig, recipe, list(overrides))
     s = train_grpo(cfg)
     msg = f"grpo done: {s['steps']} steps in {s['seconds']:.0f}s, model at {s['model']}"
