@@ -251,14 +251,20 @@ def main() -> None:
     from training.grpo.trainer import load_questions
 
     precisions, skipped = _precisions()
+    if not precisions:
+        raise SystemExit(f"no precision to compare: {'; '.join(skipped) or 'BENCH_GRPO_PRECISIONS is empty'}")
+    cfg = _config(Path("unused"))
+    train_rows = load_questions(cfg.train_data, cfg)
+    eval_rows = load_questions(cfg.eval_data, cfg, limit=cfg.eval_size)
     runs = {}
     # One verifier, started before any timing: its worker pool (spawn + sympy import, ~1 s) would
     # otherwise land in whichever step first meets a non-numeric answer, in one trainer or the other.
-    with tempfile.TemporaryDirectory() as tmp, Verifier(timeout=5.0).start() as verifier:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        Verifier(timeout=cfg.verify_timeout).start() as verifier,
+    ):
         for prec in precisions:
             cfg = _config(Path(tmp) / f"ours-{prec}", prec)
-            train_rows = load_questions(cfg.train_data, cfg)
-            eval_rows = load_questions(cfg.eval_data, cfg, limit=cfg.eval_size)
             print(f"[{prec}] other processes' CPU before: {other_cpu_percent(1.0)}% of one core")
             ours = run_ours(cfg, train_rows, eval_rows, verifier)
             trl = run_trl(cfg, train_rows, eval_rows, Path(tmp) / f"trl-{prec}", verifier)

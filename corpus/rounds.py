@@ -79,6 +79,11 @@ def _name(path: str) -> str:
     return path.rsplit("/", 1)[-1]
 
 
+def _selected_before(run_dir: str, k: int, pool_shard: str) -> list[str]:
+    """The selected-pages files of `pool_shard` in rounds 1 … k−1."""
+    return [shards.join(round_dir(run_dir, j), "selected", _name(pool_shard)) for j in range(1, k)]
+
+
 def _per_shard(ex: Executor, out_dir: str, fn, pool: list[str], desc: str, kwargs) -> list[dict[str, Any]]:
     """Run `fn` once per pool shard p, as a task named after p writing `out_dir/<p's name>`
     (`out_path`); `kwargs(p)` gives the task's other arguments."""
@@ -121,9 +126,6 @@ def build_seed(k: int, pool: list[str], run_dir: str, cfg: LoopConfig, ex: Execu
         rejected = [list(a) for a in disc.read_annotations(ann, accepted=False)] if shards.exists(ann) else []
         math_keys = _math_keys(prev)
 
-        def selected_upto(name: str) -> list[str]:
-            return [shards.join(round_dir(run_dir, j), "selected", name) for j in range(1, k)]
-
         _per_shard(
             ex,
             shards.join(rd, "seed", "under"),
@@ -134,7 +136,7 @@ def build_seed(k: int, pool: list[str], run_dir: str, cfg: LoopConfig, ex: Execu
                 pool_shard=p,
                 links_path=shards.join(rd, "seed", "links", _name(p)),
                 accepted=accepted,
-                selected_paths=selected_upto(_name(p)),
+                selected_paths=_selected_before(run_dir, k, p),
                 key=cfg.discovery.key,
                 follow_links=cfg.discovery.follow_links,
                 math_keys=math_keys,
@@ -152,7 +154,7 @@ def build_seed(k: int, pool: list[str], run_dir: str, cfg: LoopConfig, ex: Execu
                 pool_shard=p,
                 under_path=shards.join(rd, "seed", "under", _name(p)),
                 links_paths=links if cfg.discovery.follow_links else [],
-                selected_paths=selected_upto(_name(p)),
+                selected_paths=_selected_before(run_dir, k, p),
                 rejected=rejected,
                 key=cfg.discovery.key,
             ),
@@ -184,7 +186,7 @@ def build_seed(k: int, pool: list[str], run_dir: str, cfg: LoopConfig, ex: Execu
             f"round {k}: negatives",
             lambda p: dict(
                 pool_shard=p,
-                exclude_paths=[shards.join(round_dir(run_dir, j), "selected", _name(p)) for j in range(1, k)]
+                exclude_paths=_selected_before(run_dir, k, p)
                 + [
                     shards.join(round_dir(run_dir, j), "seed", "additions", _name(p)) for j in range(2, k + 1)
                 ],
@@ -293,7 +295,7 @@ def run_round(k: int, pool: list[str], run_dir: str, cfg: LoopConfig, ex: Execut
             summary_path=shards.join(rd, "domains", _name(p)),
             cut=cut_rec,
             round_k=k,
-            earlier_selected=[shards.join(round_dir(run_dir, j), "selected", _name(p)) for j in range(1, k)],
+            earlier_selected=_selected_before(run_dir, k, p),
             previous_selected=shards.join(round_dir(run_dir, k - 1), "selected", _name(p)) if k > 1 else None,
             key=cfg.discovery.key,
         ),

@@ -89,10 +89,10 @@ def test_greedy_rollout_is_deterministic_and_matches_generate(tiny):
 def test_static_rollout_matches_hf_forward(tiny, lengths_differ):
     """The static-cache decoder's recorded log-probs equal a teacher-forced HF forward's, with and
     without left padding, and its greedy outputs equal the HF-forward loop's."""
-    from training.grpo import static_decode
+    from training.grpo import llama_math
 
     _, tok, model, train, _ = tiny
-    assert static_decode.supported(model)
+    assert llama_math.supported(model)
     prompts = [encode_prompt(tok, r["question"]) for r in train[:3]]
     if lengths_differ:
         prompts[1] = prompts[1] + encode_prompt(tok, "and again")[-3:]

@@ -17,7 +17,8 @@ CHOICES = ("auto", "fp32", "bf16")
 def native_bf16(device_type: str) -> bool:
     """True when `device_type` multiplies bfloat16 matrices in hardware."""
     if device_type == "cuda":
-        return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+        # Emulated bf16 (e.g. V100, T4) is slower than fp32 there: only native support counts.
+        return torch.cuda.is_available() and torch.cuda.is_bf16_supported(including_emulation=False)
     if device_type == "cpu":
         # Private probes of torch.cpu (present since torch 2.3); absent ones count as "no".
         probes = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")

@@ -37,6 +37,7 @@ def supported(model) -> bool:
         and not getattr(cfg, "mlp_bias", False)
         and rope.get("rope_type", "default") == "default"
         and getattr(cfg, "pretraining_tp", 1) == 1
+        and not getattr(cfg, "attention_dropout", 0.0)  # HF applies it in training mode; we do not
     )
 
 
@@ -185,6 +186,11 @@ def _bias(key_ok: torch.Tensor, causal_from: int, T: int) -> torch.Tensor:
     ]
 
 
+def _kept(mask: torch.Tensor) -> torch.Tensor | None:
+    """Flat indices of the real positions of `mask`, or None when every position is real."""
+    return None if bool(mask.all()) else mask.reshape(-1).nonzero().squeeze(-1)
+
+
 def grouped_logits(
     model,
     prompt_ids: torch.Tensor,
@@ -211,15 +217,17 @@ def grouped_logits(
     full_mask = torch.cat([pmask.repeat_interleave(G, 0), cmask], dim=1)
     cis_p = rope_table(model, position_ids_from_mask(prompt_mask))
     cis_c = rope_table(model, position_ids_from_mask(full_mask)[:, P:])
-    padded = not bool(pmask.all())
     bias_p = _bias(pmask, 0, P)
     bias_c = _bias(full_mask, P, C)  # trailing completion padding is hidden by causality
-    keep_p = None if not padded else pmask.reshape(-1).nonzero().squeeze(-1)
-    keep_c = None if bool(cmask.all()) else cmask.reshape(-1).nonzero().squeeze(-1)
+    keep_p, keep_c = _kept(pmask), _kept(cmask)
+    # Under autocast the fused weights are cast once here (autocast caches casts of leaf
+    # parameters only, and would cast these concatenations in every product).
+    device = prompt_ids.device.type
+    dtype = torch.get_autocast_dtype(device) if torch.is_autocast_enabled(device) else None
 
     xp = inner.embed_tokens(prompt_ids)
     xc = inner.embed_tokens(completion_ids)
-    for w in layer_weights(model):
+    for w in layer_weights(model, dtype):
         xp, kp, vp = _layer(xp, w, shape, cis_p, bias_p, None, keep_p)
         prefix = (kp.repeat_interleave(G, 0), vp.repeat_interleave(G, 0))
         xc, _, _ = _layer(xc, w, shape, cis_c, bias_c, prefix, keep_c)

@@ -137,18 +137,26 @@ def completion_logprobs(
             logits_to_keep=completion_len + 1,
             use_cache=False,
         )
-    logits = out.logits[:, :-1, :].float()  # position t predicts token t+1
-    if temperature != 1.0:
-        logits = logits / temperature
     targets = input_ids[:, -completion_len:]
-    return _target_logprobs(logits, targets, attention_mask[:, -completion_len:], with_entropy)
+    # position t predicts token t+1
+    return _target_logprobs(
+        out.logits[:, :-1, :], targets, attention_mask[:, -completion_len:], temperature, with_entropy
+    )
 
 
 def _target_logprobs(
-    logits: torch.Tensor, targets: torch.Tensor, target_mask: torch.Tensor, with_entropy: bool
+    logits: torch.Tensor,
+    targets: torch.Tensor,
+    target_mask: torch.Tensor,
+    temperature: float,
+    with_entropy: bool,
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """Log-probs of `targets` (and detached entropy); 0 at padded targets, whose logits come from
-    skipped (packed) positions and mean nothing — zero keeps them finite in any masked loss."""
+    """Log-probs of `targets` under the temperature-scaled logits (in fp32), and the detached
+    entropy; 0 at padded targets, whose logits come from skipped (packed) positions and mean
+    nothing — zero keeps them finite in any masked loss."""
+    logits = logits.float()
+    if temperature != 1.0:
+        logits = logits / temperature
     real = target_mask.bool()
     logp_all = torch.log_softmax(logits, dim=-1)
     logp = logp_all.gather(-1, targets.unsqueeze(-1)).squeeze(-1).masked_fill(~real, 0.0)
@@ -177,18 +185,17 @@ def grouped_completion_logprobs(
     through the prompt's keys/values are summed over the group exactly as in the unshared
     computation), and only the completions [Q·G, C] run through the model per output.
 
-    `lean`: for a bare (not DDP-wrapped) Llama model, use llama_math.py's forward, which computes
-    the same function with far fewer kernels; otherwise (or False) the HF forward.
+    `lean`: for a Llama model, use llama_math.py's forward, which computes the same function with
+    far fewer kernels; otherwise (or False) the HF forward. A DDP-wrapped model is not `supported`
+    (its gradient hooks need its own forward), so it takes the HF forward.
     """
     from training.grpo import llama_math
 
-    if lean and llama_math.supported(model) and not hasattr(model, "module"):
+    if lean and llama_math.supported(model):
         logits = llama_math.grouped_logits(
             model, prompt_ids, prompt_mask, completion_ids, completion_mask, group_size
-        ).float()
-        if temperature != 1.0:
-            logits = logits / temperature
-        return _target_logprobs(logits, completion_ids, completion_mask, with_entropy)
+        )
+        return _target_logprobs(logits, completion_ids, completion_mask, temperature, with_entropy)
     return _hf_grouped(
         model, prompt_ids, prompt_mask, completion_ids, completion_mask, group_size, temperature, with_entropy
     )
@@ -216,7 +223,5 @@ def _hf_grouped(
             logits_to_keep=C,
         )
     first = out_p.logits[:, -1:, :].repeat_interleave(group_size, dim=0)
-    logits = torch.cat([first, out_c.logits[:, :-1, :]], dim=1).float()
-    if temperature != 1.0:
-        logits = logits / temperature
-    return _target_logprobs(logits, completion_ids, completion_mask, with_entropy)
+    logits = torch.cat([first, out_c.logits[:, :-1, :]], dim=1)
+    return _target_logprobs(logits, completion_ids, completion_mask, temperature, with_entropy)

@@ -244,14 +244,14 @@ def rollout(
     question; Llama-architecture models only), ``loop``, ``hf``; ``auto`` picks static when the model
     is supported, else loop.
     """
-    from training.grpo import static_decode
+    from training.grpo import llama_math, static_decode
 
     if backend not in CHOICES:
         raise ValueError(f"unknown rollout backend {backend!r}; choose from {CHOICES}")
     if backend == "auto":
-        backend = "static" if static_decode.supported(model) else "loop"
+        backend = "static" if llama_math.supported(model) else "loop"
     if backend == "static":
-        if not static_decode.supported(model):
+        if not llama_math.supported(model):
             raise ValueError(f"rollout backend 'static' does not support {type(model).__name__}")
         ids, mask = left_pad(prompts, pad_id)
         was_training = model.training

@@ -33,8 +33,6 @@ import torch.nn.functional as F
 from training.grpo import llama_math
 from training.grpo.llama_math import rms, rotate
 
-supported = llama_math.supported
-
 
 def sample_inverse_cdf(probs: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
     """One draw per row from (unnormalised) `probs` [N, V]: the first index whose cumulative mass
@@ -92,8 +90,8 @@ def generate_static(
     cis_all = llama_math.rope_table(model, all_pos).transpose(0, 1)  # [C, N, 1, D/2]
     # Attention mask over cache columns (only needed with left padding): [N, 1, 1, L].
     if padded:
-        col_ok = torch.ones((N, 1, 1, L), dtype=torch.bool, device=device)
-        col_ok[:, 0, 0, :P] = pmask.bool().repeat_interleave(G, dim=0)
+        col_hidden = torch.zeros((N, 1, 1, L), dtype=torch.bool, device=device)
+        col_hidden[:, 0, 0, :P] = ~pmask.bool().repeat_interleave(G, dim=0)
     embed = inner.embed_tokens.weight
     norm_w = inner.norm.weight
     head_w = model.lm_head.weight.to(dtype)
@@ -124,7 +122,7 @@ def generate_static(
                     kt, vc = kt.repeat_interleave(H // KV, 1), vc.repeat_interleave(H // KV, 1)
                 s = torch.matmul(q[:, :, None, :], kt)  # the softmax scale is in W_q
                 if padded:
-                    s = s.masked_fill_(~col_ok[..., : c + 1], float("-inf"))
+                    s = s.masked_fill_(col_hidden[..., : c + 1], float("-inf"))
                 a = torch.matmul(torch.softmax(s, dim=-1, dtype=torch.float32).to(cdtype), vc)
                 h = h + a.reshape(N, hq).to(dtype) @ wo.T
                 g, u = (rms(h, ln2, eps).to(dtype) @ wgu.T).chunk(2, dim=-1)

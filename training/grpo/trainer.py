@@ -346,8 +346,10 @@ class GRPOTrainer:
                 ref_logp = torch.cat(
                     [self._logprobs(self.ref, ro, s)[0] for s in range(0, N, cfg.micro_batch_size)]
                 ).clone()
-        old_logp = ro.old_logprobs
-        if cfg.mu > 1 and old_logp is None:  # hf backend: one forward for π_θold
+        # π_θold for μ > 1: the sampler's log-probs, unless the hf backend recorded none or bf16
+        # sampling rounds differently from the update forward (the ratio must be 1 at θ = θ_old).
+        old_logp = ro.old_logprobs if self.precision == "fp32" else None
+        if cfg.mu > 1 and old_logp is None:
             with torch.inference_mode(), self.autocast():
                 old_logp = torch.cat(
                     [self._logprobs(policy, ro, s)[0] for s in range(0, N, cfg.micro_batch_size)]
@@ -428,6 +430,7 @@ class GRPOTrainer:
         When micro-batches hold whole groups, each question's prompt is computed once
         (grouped_completion_logprobs: same values, fewer FLOPs); otherwise the plain per-row forward.
         """
+        from training.grpo import llama_math
         from training.grpo.logprobs import completion_logprobs, grouped_completion_logprobs
 
         cfg, G = self.cfg, self.cfg.group_size
@@ -443,6 +446,9 @@ class GRPOTrainer:
                 G,
                 cfg.temperature,
                 with_entropy,
+                # One forward for every pass: a DDP-wrapped policy needs HF's, so the reference
+                # and old-policy passes take it too (same function; bf16 rounding differs).
+                lean=llama_math.supported(self.policy),
             )
         C = ro.completion_ids.shape[1]
         return completion_logprobs(
