@@ -330,6 +330,37 @@ def test_lean_forward_matches_hf(kv_heads):
     assert any(g.abs().sum() > 0 for g in lean_grads)
 
 
+def test_onednn_linear_matches_matmul():
+    """training.grpo.linear: x @ w.T and both gradients as torch.matmul computes them, for 3-D and
+    non-contiguous inputs; bf16 under autocast stays on the autocast path."""
+    import platform
+
+    from training.grpo import linear as lin
+
+    if platform.machine() in ("x86_64", "AMD64"):
+        assert lin._kernel(), "x86 PyTorch builds ship oneDNN: the fast fp32 path must be taken"
+    gen = torch.Generator().manual_seed(0)
+    w = torch.randn(24, 16, generator=gen, requires_grad=True)
+    base = torch.randn(5, 7, 32, generator=gen)
+    for x in (base[..., :16].clone(), base[..., ::2]):  # contiguous, strided
+        x = x.detach().requires_grad_(True)
+        dy = torch.randn(5, 7, 24, generator=gen)
+        y = lin.linear(x, w)
+        (y * dy).sum().backward()
+        gx, gw = x.grad.clone(), w.grad.clone()
+        x.grad = w.grad = None
+        ref = x @ w.T
+        (ref * dy).sum().backward()
+        assert y.shape == ref.shape
+        assert torch.allclose(y, ref, atol=1e-5)
+        assert torch.allclose(gx, x.grad, atol=1e-5) and torch.allclose(gw, w.grad, atol=1e-4)
+        w.grad = None
+    with torch.no_grad():
+        assert torch.allclose(lin.linear(base[..., :16], w), base[..., :16] @ w.T, atol=1e-5)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        assert lin.linear(base[..., :16], w).dtype == torch.bfloat16
+
+
 def test_bf16_precision_samples_and_steps(tiny, tmp_path):
     """bf16 autocast: sampled log-probs stay close to the fp32 model's, and a step trains."""
     from training.precision import resolve

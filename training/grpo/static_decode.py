@@ -18,6 +18,7 @@ residual), reading the HF model's own weights and its own rotary embedding, with
 - under autocast (bf16), the projection weights cast once, not in every product of every step,
   while the residual stream, norms, KV cache and attention stay in the model's dtype: one query per
   row makes attention a few small products, which run faster in fp32 on a CPU (measured);
+- float32 projections on oneDNN's kernel (linear.py), not MKL's generic path on AMD CPUs;
 - sampling by inverse CDF on one uniform draw per row (`torch.multinomial` draws an exponential per
   vocabulary entry, which was ~0.5 ms per token here).
 
@@ -31,6 +32,7 @@ import torch
 import torch.nn.functional as F
 
 from training.grpo import llama_math
+from training.grpo.linear import linear
 from training.grpo.llama_math import rms, rotate
 
 
@@ -111,7 +113,7 @@ def generate_static(
             cis = cis_all[t]  # [N, 1, D/2]
             h = F.embedding(tok, embed)  # [N, hidden]
             for ln1, wqkv, wo, ln2, wgu, wd, kt_cache, v_cache in layers:
-                qkv = rms(h, ln1, eps).to(dtype) @ wqkv.T
+                qkv = linear(rms(h, ln1, eps).to(dtype), wqkv)
                 qk = rotate(qkv[:, : hq + hk].view(N, H + KV, D), cis).to(cdtype)
                 q, k = qk[:, :H], qk[:, H:]
                 kt_cache[:, :, :, c] = k
@@ -124,8 +126,8 @@ def generate_static(
                 if padded:
                     s = s.masked_fill_(col_hidden[..., : c + 1], float("-inf"))
                 a = torch.matmul(torch.softmax(s, dim=-1, dtype=torch.float32).to(cdtype), vc)
-                h = h + a.reshape(N, hq).to(dtype) @ wo.T
-                g, u = (rms(h, ln2, eps).to(dtype) @ wgu.T).chunk(2, dim=-1)
-                h = h + (F.silu(g) * u) @ wd.T
-            logits = rms(h, norm_w, eps).to(dtype) @ head_w.T
+                h = h + linear(a.reshape(N, hq).to(dtype), wo)
+                g, u = linear(rms(h, ln2, eps).to(dtype), wgu).chunk(2, dim=-1)
+                h = h + linear(F.silu(g) * u, wd)
+            logits = linear(rms(h, norm_w, eps).to(dtype), head_w)
     return draws.rollout(ids.repeat_interleave(G, dim=0), pmask.repeat_interleave(G, dim=0))
