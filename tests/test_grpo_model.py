@@ -359,6 +359,11 @@ def test_onednn_linear_matches_matmul():
         assert torch.allclose(lin.linear(base[..., :16], w), base[..., :16] @ w.T, atol=1e-5)
     with torch.autocast("cpu", dtype=torch.bfloat16):
         assert lin.linear(base[..., :16], w).dtype == torch.bfloat16
+    saved, lin._OP = lin._OP, False  # a build without the kernel: plain matmul, same values
+    try:
+        assert torch.allclose(lin.linear(base[..., :16], w), base[..., :16] @ w.T, atol=1e-5)
+    finally:
+        lin._OP = saved
 
 
 def test_bf16_precision_samples_and_steps(tiny, tmp_path):

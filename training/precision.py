@@ -3,8 +3,9 @@
 `bf16` means bfloat16 autocast: matmuls (and attention) run in bfloat16 while parameters, optimiser
 state and reductions stay fp32 — how the paper's GPUs train and TRL's default. It only pays where
 the hardware multiplies bfloat16 natively: CUDA devices that support it, and CPUs with AVX-512 BF16
-or AMX tiles (measured here, an AVX-512 BF16 EPYC core: 480 vs 108 GFLOP/s for fp32). Elsewhere
-oneDNN emulates it, slower than fp32, so `auto` picks fp32 there.
+or AMX tiles (measured here, an AVX-512 BF16 EPYC core: 480 GFLOP/s, against ~250 for fp32 on
+oneDNN's kernel and ~100 on MKL's, which runs its generic path on AMD; see training/grpo/linear.py).
+Elsewhere oneDNN emulates it, slower than fp32, so `auto` picks fp32 there.
 """
 
 from __future__ import annotations

@@ -86,7 +86,7 @@ def sample_next(
     if temperature <= 0:
         tok = logits.argmax(-1)
         return tok, torch.log_softmax(logits, -1).gather(-1, tok[:, None]).squeeze(-1), None
-    logp = torch.log_softmax(logits / temperature, dim=-1)
+    logp = torch.log_softmax(logits / temperature if temperature != 1.0 else logits, dim=-1)
     probs = logp.exp()
     entropy = -(probs * logp).sum(-1)
     if top_p < 1.0:
