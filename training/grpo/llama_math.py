@@ -201,6 +201,27 @@ def _kept(mask: torch.Tensor) -> torch.Tensor | None:
     return None if bool(mask.all()) else mask.reshape(-1).nonzero().squeeze(-1)
 
 
+def prompt_pass(
+    model, prompt_ids: torch.Tensor, prompt_mask: torch.Tensor, weights: list[LayerWeights]
+) -> tuple[torch.Tensor, list[tuple[torch.Tensor, torch.Tensor]]]:
+    """Left-padded prompts [Q, P] through every layer: the last layer's output [Q, P, hidden] and
+    each layer's keys and values [Q, KV, P, D] (keys rotated, in the permuted head order).
+    Position ids count from each row's first real token, as `generate` does; padded positions
+    skip the MLP (nobody reads them)."""
+    from training.grpo.logprobs import position_ids_from_mask
+
+    shape = Shape.of(model)
+    pmask = prompt_mask.bool()
+    cis = rope_table(model, position_ids_from_mask(prompt_mask))
+    bias, keep = _bias(pmask, 0, prompt_ids.shape[1]), _kept(pmask)
+    x = model.model.embed_tokens(prompt_ids)
+    kvs = []
+    for w in weights:
+        x, k, v = _layer(x, w, shape, cis, bias, None, keep)
+        kvs.append((k, v))
+    return x, kvs
+
+
 def grouped_logits(
     model,
     prompt_ids: torch.Tensor,
@@ -221,24 +242,21 @@ def grouped_logits(
     shape = Shape.of(model)
     inner = model.model
     G = group_size
-    Q, P = prompt_ids.shape
-    N, C = completion_ids.shape
+    P, C = prompt_ids.shape[1], completion_ids.shape[1]
     pmask, cmask = prompt_mask.bool(), completion_mask.bool()
     full_mask = torch.cat([pmask.repeat_interleave(G, 0), cmask], dim=1)
-    cis_p = rope_table(model, position_ids_from_mask(prompt_mask))
     cis_c = rope_table(model, position_ids_from_mask(full_mask)[:, P:])
-    bias_p = _bias(pmask, 0, P)
     bias_c = _bias(full_mask, P, C)  # trailing completion padding is hidden by causality
-    keep_p, keep_c = _kept(pmask), _kept(cmask)
+    keep_c = _kept(cmask)
     # Under autocast the fused weights are cast once here (autocast caches casts of leaf
     # parameters only, and would cast these concatenations in every product).
     device = prompt_ids.device.type
     dtype = torch.get_autocast_dtype(device) if torch.is_autocast_enabled(device) else None
+    weights = layer_weights(model, dtype)
 
-    xp = inner.embed_tokens(prompt_ids)
+    xp, prompt_kv = prompt_pass(model, prompt_ids, prompt_mask, weights)
     xc = inner.embed_tokens(completion_ids)
-    for w in layer_weights(model, dtype):
-        xp, kp, vp = _layer(xp, w, shape, cis_p, bias_p, None, keep_p)
+    for w, (kp, vp) in zip(weights, prompt_kv):
         prefix = (kp.repeat_interleave(G, 0), vp.repeat_interleave(G, 0))
         xc, _, _ = _layer(xc, w, shape, cis_c, bias_c, prefix, keep_c)
     # Position t's logits predict token t+1: the first completion token is predicted by the prompt's

@@ -8,10 +8,11 @@ more than a whole embedded run. This module computes exactly the Llama decoder l
 q/k/v → RoPE → causal attention over the cache → o-proj → residual → RMSNorm → SwiGLU MLP →
 residual), reading the HF model's own weights and its own rotary embedding, with:
 
-- the prompt prefilled by the HF model once per *question* (not once per sample) and its keys and
-  values copied G times into a cache preallocated for prompt + max_new_tokens positions;
+- the prompt prefilled once per *question* (not once per sample, by `llama_math.prompt_pass`)
+  and its keys and values copied G times into a cache preallocated for prompt + max_new_tokens
+  positions;
 - llama_math.py's layer arithmetic: fused q/k/v and gate/up products, RoPE as one complex product
-  on permuted heads (the cached prompt keys get the same permutation), fused RMSNorm;
+  on permuted heads, fused RMSNorm;
 - keys cached transposed ([N, KV, D, L]), so the score product reads a slice with unit stride
   along positions, which batched matmul takes without a copy (a transposed slice of a
   [N, KV, L, D] cache was copied every step);
@@ -61,7 +62,7 @@ def generate_static(
 ):
     """Sample `group_size` completions per left-padded prompt row ([Q, P]); returns a Rollout whose
     rows i*G … i*G+G-1 belong to prompt i (prompt tensors repeated G times)."""
-    from training.grpo.logprobs import prefill
+    from training.grpo.logprobs import position_ids_from_mask
     from training.grpo.rollout import Draws
 
     shape = llama_math.Shape.of(model)
@@ -72,23 +73,24 @@ def generate_static(
     G = group_size
     N = Q * G
     inner = model.model
-    # Prefill once per question with the HF model (exact, handles left padding), then expand.
-    cache, out, pos, padded = prefill(model, ids, pmask)
-    first_logits = out.logits[:, -1, :].repeat_interleave(G, dim=0)
     L = P + max_new_tokens
     cdtype = inner.embed_tokens.weight.dtype
     dtype = torch.get_autocast_dtype(device.type) if torch.is_autocast_enabled(device.type) else cdtype
-    perm = llama_math.pairs_permutation(D, device)
+    weights = llama_math.layer_weights(model, dtype)
+    # Prefill once per question (llama_math's forward, left padding handled), then expand G times.
+    xp, prompt_kv = llama_math.prompt_pass(model, ids, pmask, weights)
+    first_logits = llama_math.head(model, rms(xp[:, -1], inner.norm.weight, eps)).repeat_interleave(G, dim=0)
     layers = []
-    for li, w in enumerate(llama_math.layer_weights(model, dtype)):
+    for w, (kp, vp) in zip(weights, prompt_kv):
         kt_cache = torch.empty((N, KV, D, L), dtype=dtype, device=device)
         v_cache = torch.empty((N, KV, L, D), dtype=dtype, device=device)
-        kt_cache[:, :, :, :P] = cache.layers[li].keys[..., perm].repeat_interleave(G, dim=0).transpose(-1, -2)
-        v_cache[:, :, :P] = cache.layers[li].values.repeat_interleave(G, dim=0)
+        kt_cache[:, :, :, :P] = kp.repeat_interleave(G, dim=0).transpose(-1, -2)
+        v_cache[:, :, :P] = vp.repeat_interleave(G, dim=0)
         layers.append((w.ln1, w.wqkv, w.wo, w.ln2, w.wgu, w.wd, kt_cache, v_cache))
-    del cache
+    del xp, prompt_kv
+    padded = not bool(pmask.all())
     # RoPE for every position a row can reach, from the model's own rotary module.
-    next_pos = pos[:, -1:].repeat_interleave(G, dim=0) + 1  # [N, 1]
+    next_pos = position_ids_from_mask(pmask)[:, -1:].repeat_interleave(G, dim=0) + 1  # [N, 1]
     all_pos = next_pos + torch.arange(max_new_tokens, device=device)[None, :]  # [N, C]
     cis_all = llama_math.rope_table(model, all_pos).transpose(0, 1)  # [C, N, 1, D/2]
     # Attention mask over cache columns (only needed with left padding): [N, 1, 1, L].
