@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import fcntl
 import os
 import subprocess
 import sys
@@ -87,9 +86,6 @@ class FastExtractor:
             stdout=subprocess.PIPE,
             env=env,
         )
-        for f in (self._proc.stdin, self._proc.stdout):
-            with contextlib.suppress(OSError):  # Linux only; elsewhere the default size stands
-                fcntl.fcntl(f.fileno(), fcntl.F_SETPIPE_SZ, 1 << 20)
         self._to = Connection(os.dup(self._proc.stdin.fileno()), readable=False, writable=True)
         self._from = Connection(os.dup(self._proc.stdout.fileno()), readable=True, writable=False)
         self._proc.stdin.close()
