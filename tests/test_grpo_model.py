@@ -122,6 +122,40 @@ def test_static_rollout_matches_hf_forward(tiny, lengths_differ):
     )
 
 
+def test_static_rollout_gqa_left_padding_matches_hf_forward():
+    """The static decoder on a grouped-query model with left-padded prompts of different lengths:
+    its log-probs and entropies equal a teacher-forced HF forward's (prompt keys and values come
+    from llama_math.prompt_pass, shared by KV heads)."""
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    from training.grpo import llama_math
+
+    cfg = LlamaConfig(
+        vocab_size=50,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=1,
+        head_dim=8,
+        max_position_embeddings=64,
+        pad_token_id=0,
+        eos_token_id=2,
+    )
+    torch.manual_seed(0)
+    model = LlamaForCausalLM(cfg).eval()
+    assert llama_math.supported(model)
+    gen = torch.Generator().manual_seed(0)
+    prompts = [torch.randint(3, 50, (n,), generator=gen).tolist() for n in (5, 8, 3)]
+    ro = rollout(model, prompts, 3, 9, 2, 0, backend="static", generator=gen)
+    assert not bool(ro.prompt_mask.all())
+    C = ro.completion_ids.shape[1]
+    lp, ent = completion_logprobs(model, ro.input_ids, ro.attention_mask, C, with_entropy=True)
+    m = ro.completion_mask.bool()
+    assert torch.allclose(lp[m], ro.old_logprobs[m], atol=1e-4)
+    assert torch.allclose(ent[m], ro.entropy[m], atol=1e-4)
+
+
 def test_inverse_cdf_sampling_follows_the_distribution():
     from training.grpo.static_decode import sample_inverse_cdf
 
@@ -359,11 +393,31 @@ def test_onednn_linear_matches_matmul():
         assert torch.allclose(lin.linear(base[..., :16], w), base[..., :16] @ w.T, atol=1e-5)
     with torch.autocast("cpu", dtype=torch.bfloat16):
         assert lin.linear(base[..., :16], w).dtype == torch.bfloat16
-    saved, lin._OP = lin._OP, False  # a build without the kernel: plain matmul, same values
+    # gradients for one side only, a 2-D input, and an empty batch (oneDNN has no empty product)
+    x2 = torch.randn(6, 16, generator=gen)
+    (lin.linear(x2, w) ** 2).sum().backward()
+    gw = w.grad.clone()
+    w.grad = None
+    ((x2 @ w.T) ** 2).sum().backward()
+    assert torch.allclose(gw, w.grad, atol=1e-4)
+    w.grad = None
+    xg = x2.clone().requires_grad_(True)
+    (lin.linear(xg, w.detach()) ** 2).sum().backward()
+    assert torch.allclose(xg.grad, 2 * (x2 @ w.detach().T) @ w.detach(), atol=1e-4)
+    assert lin.linear(torch.empty(0, 16), w).shape == (0, 24)
+
+    def unusable(*_):
+        raise AssertionError("the kernel must not be called")
+
+    saved_op, lin._OP = lin._OP, False  # a build without the kernel: plain matmul, same values
+    saved_mm, lin._mm_t = lin._mm_t, unusable
     try:
-        assert torch.allclose(lin.linear(base[..., :16], w), base[..., :16] @ w.T, atol=1e-5)
+        y = lin.linear(x2, w)
+        assert torch.allclose(y, x2 @ w.T, atol=1e-5)
+        y.sum().backward()  # and its gradient
+        assert w.grad is not None
     finally:
-        lin._OP = saved
+        lin._OP, lin._mm_t = saved_op, saved_mm
 
 
 def test_bf16_precision_samples_and_steps(tiny, tmp_path):
@@ -378,7 +432,7 @@ def test_bf16_precision_samples_and_steps(tiny, tmp_path):
     ro = t.sample([{"question": "What is 1 + 2?", "answer": "3"}] * 2, 4)
     lp, _ = completion_logprobs(t.policy, ro.input_ids, ro.attention_mask, ro.completion_ids.shape[1])
     m = ro.completion_mask.bool()
-    assert (lp[m] - ro.old_logprobs[m]).abs().max() < 0.1  # bf16 products, fp32 everything else
+    assert (lp[m] - ro.old_logprobs[m]).abs().max() < 0.1  # bf16 products and attention, fp32 rest
     _force_reward_signal(t)
     before = [p.detach().clone() for p in t.policy.parameters()]
     t.step()

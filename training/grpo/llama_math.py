@@ -10,8 +10,8 @@ in arithmetic. Here, computing exactly the same function:
   the model's own parameters through the concatenation);
 - RoPE is one complex product: the rows of W_q and W_k are permuted within each head so the two
   halves HF's rotate_half pairs become adjacent (real, imaginary) pairs. Attention scores are dot
-  products of q and k, unchanged when both are permuted alike, so nothing else changes (keys taken
-  from an HF cache need the same permutation); the softmax scale is folded into W_q.
+  products of q and k, unchanged when both are permuted alike, so nothing else changes; the
+  softmax scale is folded into W_q.
 - float32 products go to oneDNN's kernel (training/grpo/linear.py), which on an AMD CPU runs ~2x
   as fast as the MKL sgemm PyTorch picks by default.
 
@@ -42,6 +42,8 @@ def supported(model) -> bool:
         and rope.get("rope_type", "default") == "default"
         and getattr(cfg, "pretraining_tp", 1) == 1
         and not getattr(cfg, "attention_dropout", 0.0)  # HF applies it in training mode; we do not
+        and isinstance(getattr(model, "lm_head", None), torch.nn.Linear)
+        and model.lm_head.bias is None
     )
 
 
@@ -124,9 +126,8 @@ def rope_table(model, positions: torch.Tensor) -> torch.Tensor:
 
 
 def head(model, h: torch.Tensor) -> torch.Tensor:
-    """The LM head's logits for final hidden states `h` (bias-free, as Llama's)."""
-    lm = model.lm_head
-    return lm(h) if lm.bias is not None else linear(h, lm.weight)
+    """The LM head's logits for final hidden states `h` (a bias-free Linear: see `supported`)."""
+    return linear(h, model.lm_head.weight)
 
 
 def rms(x: torch.Tensor, w: torch.Tensor, eps: float) -> torch.Tensor:

@@ -18,8 +18,8 @@ residual), reading the HF model's own weights and its own rotary embedding, with
   [N, KV, L, D] cache was copied every step);
 - under autocast (bf16), the projection weights cast once, not in every product of every step;
   the KV cache and the attention products in bf16, as autocast runs them in the update pass (half
-  the cache's memory traffic: 6-8% faster sampling than an fp32 cache in an interleaved A/B), the
-  softmax, residual stream and norms in the model's dtype;
+  the cache's memory traffic: 6-8% faster sampling than an fp32 cache in an interleaved A/B); the
+  softmax in fp32, the residual stream and norms in the model's dtype;
 - float32 projections on oneDNN's kernel (linear.py), not MKL's generic path on AMD CPUs;
 - sampling by inverse CDF on one uniform draw per row (`torch.multinomial` draws an exponential per
   vocabulary entry, which was ~0.5 ms per token here).
@@ -105,8 +105,9 @@ def generate_static(
 
     draws = Draws(N, eos_id, pad_id, device)
     logits = first_logits
-    # The loop manages dtypes itself (bf16 products from bf16 weights and explicitly cast inputs,
-    # everything else in the model's dtype), so autocast is off: its per-op dispatch is overhead here.
+    # The loop manages dtypes itself (products, KV cache and attention in the product dtype from
+    # weights and inputs cast explicitly, softmax in fp32, residual stream and norms in the model's
+    # dtype), so autocast is off: its per-op dispatch is overhead here.
     with torch.autocast(device.type, enabled=False):
         for t in range(max_new_tokens):
             tok = draws.draw(logits, temperature, top_p, generator, draw=sample_inverse_cdf)
