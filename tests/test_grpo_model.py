@@ -10,6 +10,26 @@ from training.grpo.rollout import left_pad, rollout
 from training.tasks.arithmetic import ArithmeticTask, generate, make_task_model
 
 
+def _random_llama(vocab: int, heads: int, kv_heads: int, head_dim: int):
+    """A randomly initialised 2-layer Llama (hidden 32; pad id 0, EOS id 2), seeded."""
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    cfg = LlamaConfig(
+        vocab_size=vocab,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=heads,
+        num_key_value_heads=kv_heads,
+        head_dim=head_dim,
+        max_position_embeddings=64,
+        pad_token_id=0,
+        eos_token_id=2,
+    )
+    torch.manual_seed(0)
+    return LlamaForCausalLM(cfg)
+
+
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -126,24 +146,9 @@ def test_static_rollout_gqa_left_padding_matches_hf_forward():
     """The static decoder on a grouped-query model with left-padded prompts of different lengths:
     its log-probs and entropies equal a teacher-forced HF forward's (prompt keys and values come
     from llama_math.prompt_pass, shared by KV heads)."""
-    from transformers import LlamaConfig, LlamaForCausalLM
-
     from training.grpo import llama_math
 
-    cfg = LlamaConfig(
-        vocab_size=50,
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=1,
-        head_dim=8,
-        max_position_embeddings=64,
-        pad_token_id=0,
-        eos_token_id=2,
-    )
-    torch.manual_seed(0)
-    model = LlamaForCausalLM(cfg).eval()
+    model = _random_llama(vocab=50, heads=4, kv_heads=1, head_dim=8).eval()
     assert llama_math.supported(model)
     gen = torch.Generator().manual_seed(0)
     prompts = [torch.randint(3, 50, (n,), generator=gen).tolist() for n in (5, 8, 3)]
@@ -319,22 +324,9 @@ def test_shared_prompt_logprobs_match_plain(tiny):
 def test_lean_forward_matches_hf(kv_heads):
     """llama_math's forward gives the HF forward's log-probs, entropy and parameter gradients, with
     left-padded prompts, right-padded completions, a temperature and grouped-query attention."""
-    from transformers import LlamaConfig, LlamaForCausalLM
-
     from training.grpo.logprobs import grouped_completion_logprobs
 
-    cfg = LlamaConfig(
-        vocab_size=60,
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        num_key_value_heads=kv_heads,
-        head_dim=16,
-        max_position_embeddings=64,
-    )
-    torch.manual_seed(0)
-    model = LlamaForCausalLM(cfg)
+    model = _random_llama(vocab=60, heads=2, kv_heads=kv_heads, head_dim=16)
     Q, G, P, C = 3, 4, 7, 9
     gen = torch.Generator().manual_seed(0)
     prompt_ids = torch.randint(3, 60, (Q, P), generator=gen)
