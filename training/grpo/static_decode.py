@@ -12,7 +12,7 @@ residual), reading the HF model's own weights and its own rotary embedding, with
   and its keys and values copied G times into a cache preallocated for prompt + max_new_tokens
   positions;
 - llama_math.py's layer arithmetic: fused q/k/v and gate/up products, RoPE as one complex product
-  on permuted heads, fused RMSNorm;
+  on permuted heads, RMSNorm scales folded into the products that follow;
 - keys cached transposed ([N, KV, D, L]), so the score product reads a slice with unit stride
   along positions, which batched matmul takes without a copy (a transposed slice of a
   [N, KV, L, D] cache was copied every step);
@@ -35,7 +35,7 @@ import torch.nn.functional as F
 
 from training.grpo import llama_math
 from training.grpo.linear import linear
-from training.grpo.llama_math import rms, rotate
+from training.grpo.llama_math import normalize, rotate
 
 
 def sample_inverse_cdf(probs: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -79,14 +79,15 @@ def generate_static(
     weights = llama_math.layer_weights(model, dtype)
     # Prefill once per question (llama_math's forward, left padding handled), then expand G times.
     xp, prompt_kv = llama_math.prompt_pass(model, ids, pmask, weights)
-    first_logits = llama_math.head(model, rms(xp[:, -1], inner.norm.weight, eps)).repeat_interleave(G, dim=0)
+    head_w = llama_math.head_weight(model, dtype)
+    first_logits = linear(normalize(xp[:, -1], eps).to(dtype), head_w).repeat_interleave(G, dim=0)
     layers = []
     for w, (kp, vp) in zip(weights, prompt_kv):
         kt_cache = torch.empty((N, KV, D, L), dtype=dtype, device=device)
         v_cache = torch.empty((N, KV, L, D), dtype=dtype, device=device)
         kt_cache[:, :, :, :P] = kp.repeat_interleave(G, dim=0).transpose(-1, -2)
         v_cache[:, :, :P] = vp.repeat_interleave(G, dim=0)
-        layers.append((w.ln1, w.wqkv, w.wo, w.ln2, w.wgu, w.wd, kt_cache, v_cache))
+        layers.append((w.wqkv, w.wo, w.wgu, w.wd, kt_cache, v_cache))
     del xp, prompt_kv
     padded = not bool(pmask.all())
     # RoPE for every position a row can reach, from the model's own rotary module.
@@ -98,8 +99,6 @@ def generate_static(
         col_hidden = torch.zeros((N, 1, 1, L), dtype=torch.bool, device=device)
         col_hidden[:, 0, 0, :P] = ~pmask.bool().repeat_interleave(G, dim=0)
     embed = inner.embed_tokens.weight
-    norm_w = inner.norm.weight
-    head_w = model.lm_head.weight.to(dtype)
     hq, hk = H * D, KV * D
     gqa = H != KV
 
@@ -116,8 +115,8 @@ def generate_static(
             c = P + t  # cache column of this token
             cis = cis_all[t]  # [N, 1, D/2]
             h = F.embedding(tok, embed)  # [N, hidden]
-            for ln1, wqkv, wo, ln2, wgu, wd, kt_cache, v_cache in layers:
-                qkv = linear(rms(h, ln1, eps).to(dtype), wqkv)
+            for wqkv, wo, wgu, wd, kt_cache, v_cache in layers:
+                qkv = linear(normalize(h, eps).to(dtype), wqkv)
                 qk = rotate(qkv[:, : hq + hk].view(N, H + KV, D), cis).to(dtype)
                 q, k = qk[:, :H], qk[:, H:]
                 kt_cache[:, :, :, c] = k
@@ -131,7 +130,7 @@ def generate_static(
                     s = s.masked_fill_(col_hidden[..., : c + 1], float("-inf"))
                 a = torch.matmul(torch.softmax(s, dim=-1, dtype=torch.float32).to(dtype), vc)
                 h = h + linear(a.reshape(N, hq), wo)
-                g, u = linear(rms(h, ln2, eps).to(dtype), wgu).chunk(2, dim=-1)
+                g, u = linear(normalize(h, eps).to(dtype), wgu).chunk(2, dim=-1)
                 h = h + linear(F.silu(g) * u, wd)
-            logits = linear(rms(h, norm_w, eps).to(dtype), head_w)
+            logits = linear(normalize(h, eps).to(dtype), head_w)
     return draws.rollout(ids.repeat_interleave(G, dim=0), pmask.repeat_interleave(G, dim=0))
