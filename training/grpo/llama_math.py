@@ -107,7 +107,10 @@ def layer_weights(model, dtype: torch.dtype | None = None) -> list[LayerWeights]
             LayerWeights(
                 cast(torch.cat([wq, wk, at.v_proj.weight]) * layer.input_layernorm.weight),
                 cast(at.o_proj.weight),
-                cast(torch.cat([mlp.gate_proj.weight, mlp.up_proj.weight]) * layer.post_attention_layernorm.weight),
+                cast(
+                    torch.cat([mlp.gate_proj.weight, mlp.up_proj.weight])
+                    * layer.post_attention_layernorm.weight
+                ),
                 cast(mlp.down_proj.weight),
             )
         )
@@ -131,31 +134,36 @@ def head_weight(model, dtype: torch.dtype | None = None) -> torch.Tensor:
     return w if dtype is None else w.to(dtype)
 
 
-def _inv_rms(x: torch.Tensor, eps: float) -> torch.Tensor:
-    return torch.rsqrt(x.pow(2).mean(-1, keepdim=True).add_(eps))
+def _normalized(x: torch.Tensor, eps: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """(x / RMS(x) in float32, 1 / RMS(x)); computed in float32 as LlamaRMSNorm does (no copies
+    for a float32 residual stream, which is what GRPO's fp32 master weights give)."""
+    xf = x.float()
+    r = torch.rsqrt(xf.pow(2).mean(-1, keepdim=True).add_(eps))
+    return xf * r, r
 
 
 class _Normalize(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x: torch.Tensor, eps: float) -> torch.Tensor:
-        r = _inv_rms(x, eps)
-        y = x * r
+        y, r = _normalized(x, eps)
         ctx.save_for_backward(y, r)
-        return y
+        return y.to(x.dtype)
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, g: torch.Tensor):
         y, r = ctx.saved_tensors
-        return (g - y * (g * y).mean(-1, keepdim=True)) * r, None
+        gf = g.float()
+        return ((gf - y * (gf * y).mean(-1, keepdim=True)) * r).to(g.dtype), None
 
 
 def normalize(x: torch.Tensor, eps: float) -> torch.Tensor:
-    """x / RMS(x) over the last dimension: RMSNorm without its scale (folded into the next
-    product by `layer_weights` and `head_weight`). Same arithmetic with and without gradients."""
+    """x / RMS(x) over the last dimension, in x's dtype: RMSNorm without its scale (folded into
+    the next product by `layer_weights` and `head_weight`). Same arithmetic with and without
+    gradients."""
     if torch.is_grad_enabled() and x.requires_grad:
         return _Normalize.apply(x, eps)
-    return x * _inv_rms(x, eps)
+    return _normalized(x, eps)[0].to(x.dtype)
 
 
 def rotate(qk: torch.Tensor, cis: torch.Tensor) -> torch.Tensor:
