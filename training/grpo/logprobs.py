@@ -144,6 +144,31 @@ def completion_logprobs(
     )
 
 
+class _TargetLogProb(torch.autograd.Function):
+    """log softmax(logits / temperature)[target] over the last dimension, in fp32 whatever the
+    logits' dtype, with the backward written in one pass: (onehot − softmax) · g / T. Autograd's
+    own chain (gather's zero-filled scatter, log-softmax's backward, the dtype casts) costs about a
+    third more on the embedded model's [64, 28, 471] logits."""
+
+    @staticmethod
+    def forward(ctx, logits: torch.Tensor, targets: torch.Tensor, temperature: float) -> torch.Tensor:
+        z = logits.float()
+        logp = torch.log_softmax(z / temperature if temperature != 1.0 else z, dim=-1)
+        ctx.save_for_backward(logp, targets)
+        ctx.temperature, ctx.dtype = temperature, logits.dtype
+        return logp.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, g: torch.Tensor):
+        logp, targets = ctx.saved_tensors
+        g = g.unsqueeze(-1)
+        grad = logp.exp().mul_(-g).scatter_add_(-1, targets.unsqueeze(-1), g)
+        if ctx.temperature != 1.0:
+            grad.div_(ctx.temperature)
+        return grad.to(ctx.dtype), None, None
+
+
 def _target_logprobs(
     logits: torch.Tensor,
     targets: torch.Tensor,
@@ -154,16 +179,16 @@ def _target_logprobs(
     """Log-probs of `targets` under the temperature-scaled logits (in fp32), and the detached
     entropy; 0 at padded targets, whose logits come from skipped (packed) positions and mean
     nothing — zero keeps them finite in any masked loss."""
+    real = target_mask.bool()
+    if not with_entropy:
+        return _TargetLogProb.apply(logits, targets, temperature).masked_fill(~real, 0.0), None
     logits = logits.float()
     if temperature != 1.0:
         logits = logits / temperature
-    real = target_mask.bool()
     logp_all = torch.log_softmax(logits, dim=-1)
     logp = logp_all.gather(-1, targets.unsqueeze(-1)).squeeze(-1).masked_fill(~real, 0.0)
-    entropy = None
-    if with_entropy:
-        with torch.no_grad():
-            entropy = (-(logp_all.exp() * logp_all).sum(-1)).masked_fill(~real, 0.0)
+    with torch.no_grad():
+        entropy = (-(logp_all.exp() * logp_all).sum(-1)).masked_fill(~real, 0.0)
     return logp, entropy
 
 
