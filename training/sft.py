@@ -215,19 +215,17 @@ def micro_batch_rows(g: int, micro_batch_size: int, n_rows: int, seed: int) -> t
 
 def train_sft(cfg: SFTConfig) -> dict:
     """Run SFT; writes <output_dir>/final (HF format), metrics.jsonl, and returns a summary."""
-    from accelerate import Accelerator
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from training import checkpoint as ckpt
     from training.chat import encode_pair
     from training.grpo.heldout import greedy_accuracy
+    from training.loop import make_accelerator
 
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
-    # We step the scheduler once per optimiser step; by default Accelerate would step it once per
-    # process, running the schedule `world` times too fast.
-    accelerator = Accelerator(cpu=not torch.cuda.is_available(), step_scheduler_with_optimizer=False)
+    accelerator = make_accelerator("no")  # full precision; scheduler stepped once per optimiser step
     world, rank = accelerator.num_processes, accelerator.process_index
     accum = accumulation_steps(cfg.batch_size, cfg.micro_batch_size, world)
     out = Path(cfg.output_dir)

@@ -192,9 +192,9 @@ class GRPOTrainer:
     ):
         """`verifier`: a running Verifier to share (its owner closes it); by default the trainer
         makes its own and closes it at the end of `train()`."""
-        from accelerate import Accelerator
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
+        from training.loop import make_accelerator
         from training.optim import build_optimizer, build_scheduler
 
         if cfg.batch_size % cfg.group_size:
@@ -210,7 +210,8 @@ class GRPOTrainer:
         self.tok = AutoTokenizer.from_pretrained(cfg.model)
         if self.tok.pad_token_id is None:
             self.tok.pad_token = self.tok.eos_token
-        self.accelerator = Accelerator(cpu=not torch.cuda.is_available())
+        # precision is ours (training/precision.py); the scheduler is stepped once per optimiser step
+        self.accelerator = make_accelerator("no")
         self.precision = precision.resolve(cfg.precision, self.accelerator.device.type)
         extra = {"attn_implementation": cfg.attn_implementation} if cfg.attn_implementation else {}
         policy = AutoModelForCausalLM.from_pretrained(cfg.model, dtype=torch.float32, **extra)
