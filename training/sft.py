@@ -272,14 +272,12 @@ def train_sft(cfg: SFTConfig) -> dict:
     ):
         # The global batch is `world * accum` micro-batches; this process takes every world-th one, so
         # the processes together see exactly the rows one process would (and a resumed run the same).
-        micro = [
-            micro_batch_rows(g, cfg.micro_batch_size, n_rows, cfg.seed)
-            for g in process_micro_batches(step, accum, world, rank)
-        ]
+        first = step * accum * world
         batch = [  # the whole global batch, every process's micro-batches
             micro_batch_rows(g, cfg.micro_batch_size, n_rows, cfg.seed)
-            for g in range(step * accum * world, (step + 1) * accum * world)
+            for g in range(first, first + accum * world)
         ]
+        micro = [batch[g - first] for g in process_micro_batches(step, accum, world, rank)]
         # Every response token of the global batch weighs the same, however it was split into
         # micro-batches and processes: all processes hold the packed rows, so each counts the global
         # batch's tokens itself (no communication needed).
@@ -302,7 +300,7 @@ def train_sft(cfg: SFTConfig) -> dict:
                     ignore_index=-100,
                     reduction="sum",
                 )
-                accelerator.backward(loss * scale if world > 1 else loss / max(tok_sum, 1))
+                accelerator.backward(loss * scale)
             loss_sum += float(loss.detach())
         if world > 1:
             loss_sum = float(accelerator.reduce(torch.tensor(loss_sum, device=device), reduction="sum"))
