@@ -39,3 +39,8 @@ def resolve(precision: str, device_type: str) -> str:
 def autocast(precision: str, device_type: str) -> torch.autocast:
     """The autocast context for a resolved precision (disabled for fp32)."""
     return torch.autocast(device_type, dtype=torch.bfloat16, enabled=precision == "bf16")
+
+
+def autocast_dtype(device_type: str, default: torch.dtype | None = None) -> torch.dtype | None:
+    """The dtype autocast computes products in on `device_type` now, or `default` outside autocast."""
+    return torch.get_autocast_dtype(device_type) if torch.is_autocast_enabled(device_type) else default

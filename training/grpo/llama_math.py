@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from training import precision
 from training.grpo.linear import linear
 
 
@@ -228,7 +229,7 @@ def _bias(key_ok: torch.Tensor, causal_from: int, T: int) -> torch.Tensor:
     ]
 
 
-def _kept(mask: torch.Tensor) -> torch.Tensor | None:
+def kept_indices(mask: torch.Tensor) -> torch.Tensor | None:
     """Flat indices of the real positions of `mask`, or None when every position is real."""
     return None if bool(mask.all()) else mask.reshape(-1).nonzero().squeeze(-1)
 
@@ -245,7 +246,7 @@ def prompt_pass(
     shape = Shape.of(model)
     pmask = prompt_mask.bool()
     cis = rope_table(model, position_ids_from_mask(prompt_mask))
-    bias, keep = _bias(pmask, 0, prompt_ids.shape[1]), _kept(pmask)
+    bias, keep = _bias(pmask, 0, prompt_ids.shape[1]), kept_indices(pmask)
     x = model.model.embed_tokens(prompt_ids)
     kvs = []
     for w in weights:
@@ -279,12 +280,10 @@ def grouped_logits(
     full_mask = torch.cat([pmask.repeat_interleave(G, 0), cmask], dim=1)
     cis_c = rope_table(model, position_ids_from_mask(full_mask)[:, P:])
     bias_c = _bias(full_mask, P, C)  # trailing completion padding is hidden by causality
-    keep_c = _kept(cmask)
+    keep_c = kept_indices(cmask)
     # Under autocast the fused weights are cast once here (autocast caches casts of leaf
     # parameters only, and would cast these concatenations in every product).
-    device = prompt_ids.device.type
-    dtype = torch.get_autocast_dtype(device) if torch.is_autocast_enabled(device) else None
-    weights = layer_weights(model, dtype)
+    weights = layer_weights(model, precision.autocast_dtype(prompt_ids.device.type))
 
     xp, prompt_kv = prompt_pass(model, prompt_ids, prompt_mask, weights)
     xc = inner.embed_tokens(completion_ids)

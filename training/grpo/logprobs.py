@@ -60,32 +60,26 @@ def prefill(model: torch.nn.Module, ids: torch.Tensor, mask: torch.Tensor):
     return cache, out, pos, padded
 
 
-# Position-wise sub-modules of a decoder layer (Llama naming): everything with matmuls except the
-# attention core itself, which needs the padded [B, T] layout.
-# Measured on the embedded task: packing the attention projections too costs more in gathers than
-# their small matmuls save, so only the MLP (3/4 of the layer's matmul FLOPs) is packed.
-_POSITIONWISE = ("mlp",)
-
-
 @contextlib.contextmanager
 def packed_positionwise(model: torch.nn.Module, keep: torch.Tensor) -> Iterator[None]:
-    """Run each decoder layer's position-wise matmuls (MLP, q/k/v/o projections) only where `keep`
-    [B, T] is true.
+    """Run each decoder layer's MLP (`layer.mlp`, Llama naming) only where `keep` [B, T] is true.
 
-    These are nearly all of a small Llama layer's FLOPs. Positions after a completion's EOS (right
+    The MLP is 3/4 of a Llama layer's matmul FLOPs. Positions after a completion's EOS (right
     padding) and prompt left padding produce outputs nobody reads: causal attention never lets a
     real token see a later pad, and the attention mask never lets it see a masked one. Skipping them
-    (their projections are zero) leaves every real position's value and gradient as before while
-    saving the padded share of the arithmetic (~10% in the embedded task). Sub-modules the model
-    lacks are simply not packed.
+    (their MLP output is zero) leaves every real position's value and gradient as before while
+    saving the padded share of the arithmetic (~10% in the embedded task). The attention
+    projections stay unpacked: measured on the embedded task, their gathers cost more than their
+    small matmuls save. Layers without an `mlp` module are left as they are.
     """
+    from training.grpo.llama_math import kept_indices
+
     inner = getattr(getattr(model, "module", model), "model", None)
     layers = getattr(inner, "layers", None)
-    keep = keep.bool()
-    if layers is None or bool(keep.all()):
+    idx = kept_indices(keep)
+    if layers is None or idx is None:
         yield
         return
-    idx = keep.reshape(-1).nonzero().squeeze(-1)
 
     def wrap(mod: torch.nn.Module):
         orig = type(mod).forward
@@ -98,14 +92,7 @@ def packed_positionwise(model: torch.nn.Module, keep: torch.Tensor) -> Iterator[
 
         return forward
 
-    mods = []
-    for layer in layers:
-        for name in _POSITIONWISE:
-            mod = layer
-            for part in name.split("."):
-                mod = getattr(mod, part, None)
-            if isinstance(mod, torch.nn.Module):
-                mods.append(mod)
+    mods = [m for m in (getattr(layer, "mlp", None) for layer in layers) if isinstance(m, torch.nn.Module)]
     for mod in mods:
         mod.forward = wrap(mod)
     try:
@@ -144,6 +131,13 @@ def completion_logprobs(
     )
 
 
+def tempered_log_softmax(logits: torch.Tensor, temperature: float) -> torch.Tensor:
+    """log softmax(logits / temperature) over the last dimension, in fp32 whatever the logits'
+    dtype: the distribution tokens are sampled from, and the one every log-prob is taken under."""
+    z = logits.float()
+    return torch.log_softmax(z / temperature if temperature != 1.0 else z, dim=-1)
+
+
 class _TargetLogProb(torch.autograd.Function):
     """log softmax(logits / temperature)[target] over the last dimension, in fp32 whatever the
     logits' dtype, with the backward written in one pass: (onehot − softmax) · g / T. Autograd's
@@ -152,8 +146,7 @@ class _TargetLogProb(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, logits: torch.Tensor, targets: torch.Tensor, temperature: float) -> torch.Tensor:
-        z = logits.float()
-        logp = torch.log_softmax(z / temperature if temperature != 1.0 else z, dim=-1)
+        logp = tempered_log_softmax(logits, temperature)
         ctx.save_for_backward(logp, targets)
         ctx.temperature, ctx.dtype = temperature, logits.dtype
         return logp.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
@@ -182,10 +175,7 @@ def _target_logprobs(
     real = target_mask.bool()
     if not with_entropy:
         return _TargetLogProb.apply(logits, targets, temperature).masked_fill(~real, 0.0), None
-    logits = logits.float()
-    if temperature != 1.0:
-        logits = logits / temperature
-    logp_all = torch.log_softmax(logits, dim=-1)
+    logp_all = tempered_log_softmax(logits, temperature)
     logp = logp_all.gather(-1, targets.unsqueeze(-1)).squeeze(-1).masked_fill(~real, 0.0)
     with torch.no_grad():
         entropy = (-(logp_all.exp() * logp_all).sum(-1)).masked_fill(~real, 0.0)

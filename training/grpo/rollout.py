@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import torch
 
-from training.grpo.logprobs import prefill
+from training.grpo.logprobs import prefill, tempered_log_softmax
 
 
 @dataclass
@@ -86,7 +86,7 @@ def sample_next(
     if temperature <= 0:
         tok = logits.argmax(-1)
         return tok, torch.log_softmax(logits, -1).gather(-1, tok[:, None]).squeeze(-1), None
-    logp = torch.log_softmax(logits / temperature if temperature != 1.0 else logits, dim=-1)
+    logp = tempered_log_softmax(logits, temperature)
     probs = logp.exp()
     entropy = -(probs * logp).sum(-1)
     if top_p < 1.0:

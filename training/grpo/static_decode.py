@@ -25,7 +25,7 @@ residual), reading the HF model's own weights and its own rotary embedding, with
   vocabulary entry, which was ~0.5 ms per token here).
 
 The log-probs it records equal a teacher-forced HF forward's to float tolerance (tests check it).
-Models it does not cover (`supported` is False) use rollout.py's HF-forward loop.
+Models it does not cover (`llama_math.supported` is False) use rollout.py's HF-forward loop.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from training import precision
 from training.grpo import llama_math
 from training.grpo.linear import linear
 from training.grpo.llama_math import normalize, rotate
@@ -75,7 +76,7 @@ def generate_static(
     inner = model.model
     L = P + max_new_tokens
     cdtype = inner.embed_tokens.weight.dtype
-    dtype = torch.get_autocast_dtype(device.type) if torch.is_autocast_enabled(device.type) else cdtype
+    dtype = precision.autocast_dtype(device.type, cdtype)
     weights = llama_math.layer_weights(model, dtype)
     # Prefill once per question (llama_math's forward, left padding handled), then expand G times.
     xp, prompt_kv = llama_math.prompt_pass(model, ids, pmask, weights)
