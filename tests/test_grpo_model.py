@@ -176,7 +176,7 @@ def _trainer(tiny, tmp_path, **kw):
     from training.optim import OptimConfig
 
     path, _, _, train, test = tiny
-    cfg = GRPOConfig(
+    settings = dict(
         model=str(path),
         output_dir=str(tmp_path / "grpo"),
         group_size=4,
@@ -187,8 +187,8 @@ def _trainer(tiny, tmp_path, **kw):
         steps_per_iteration=1,
         optim=OptimConfig(lr=1e-3, schedule="constant", warmup_steps=0, weight_decay=0.0),
         samples_to_log=1,
-        **kw,
     )
+    cfg = GRPOConfig(**{**settings, **kw})
     rows = [{"question": r["question"], "answer": r["answer"]} for r in train]
     return GRPOTrainer(cfg, rows, [{"question": r["question"], "answer": r["answer"]} for r in test[:4]])
 
@@ -253,6 +253,63 @@ def test_process_supervision_and_dr_grpo_step(tiny, tmp_path):
     m = t.step()
     assert m["response_length"] > 0
     assert 0.0 <= m["clip_fraction"] <= 1.0
+
+
+def _fixed_rollout_trainer(tiny, tmp_path, rows, **kw):
+    """A trainer whose every step sees the same rollout (its rows chosen by `rows`, so outputs
+    repeat) and a reward that depends on the text only (1 if equal to the group's first output)."""
+    from training.grpo.advantages import outcome_advantages
+
+    t = _trainer(tiny, tmp_path, precision="fp32", **kw)
+    torch.manual_seed(1)
+    ro = t.sample(t.next_questions(), t.cfg.group_size).select(rows)
+    G = t.cfg.group_size
+    t.sample = lambda questions, n: ro
+
+    def score(questions, texts, comp_ids, mask):
+        r = (comp_ids == comp_ids[torch.arange(len(comp_ids)) // G * G]).all(-1).float()
+        return r, outcome_advantages(r, G), {"reward_mean": float(r.mean()), "accuracy": 0.0}
+
+    t.score = score
+    t.reset_reference()
+    gen = torch.Generator().manual_seed(2)
+    with torch.no_grad():  # a reference apart from the policy, so the KL term has a gradient
+        for p in t.ref.parameters():
+            p.add_(0.02 * torch.randn(p.shape, generator=gen))
+    grads = []
+
+    def record_step(*a, **k):
+        grads.append([p.grad.clone() for p in t.accelerator.unwrap_model(t.policy).parameters()])
+
+    t.optimizer.step = record_step
+    return t, grads
+
+
+@pytest.mark.parametrize("micro_batch_size", [4, 3])
+@pytest.mark.parametrize("loss_type", ["grpo", "token"])
+def test_distinct_step_equals_full_step(tiny, tmp_path, micro_batch_size, loss_type):
+    """One trainer step on a rollout with repeated outputs: the same loss, statistics and gradient
+    with and without merging them, also when micro-batches split a question's outputs."""
+    rows = torch.tensor([0, 0, 2, 0, 4, 5, 5, 7])  # group 0: 2 distinct outputs, group 1: 3
+    out = {}
+    for merge in (False, True):
+        t, grads = _fixed_rollout_trainer(
+            tiny,
+            tmp_path / str(merge),
+            rows,
+            distinct_outputs=merge,
+            micro_batch_size=micro_batch_size,
+            loss_type=loss_type,
+        )
+        out[merge] = (t.step(), grads[0])
+        t.verifier.close()
+    (m_full, g_full), (m_dist, g_dist) = out[False], out[True]
+    assert m_full["distinct_outputs"] == 1.0
+    assert m_dist["distinct_outputs"] == pytest.approx(5 / 8)
+    assert m_full["kl"] > 0 and any(g.abs().sum() > 0 for g in g_full)
+    for key in ("loss", "kl", "clip_fraction", "entropy"):
+        assert m_dist[key] == pytest.approx(m_full[key], rel=1e-4, abs=1e-7), key
+    assert all(torch.allclose(a, b, rtol=1e-4, atol=1e-6) for a, b in zip(g_full, g_dist))
 
 
 def test_sft_packing_masks_prompts(tiny):

@@ -261,23 +261,24 @@ def grouped_logits(
     prompt_mask: torch.Tensor,
     completion_ids: torch.Tensor,
     completion_mask: torch.Tensor,
-    group_size: int,
+    repeats: int | torch.Tensor,
 ) -> torch.Tensor:
-    """Logits [Q·G, C, V] predicting each completion token, each question's prompt computed once.
+    """Logits [N, C, V] predicting each completion token, each question's prompt computed once.
 
-    Prompts are left-padded [Q, P]; completions [Q·G, C] are right-padded, rows i·G … i·G+G−1
-    belonging to prompt i. The prompt's keys and values are repeated G times differentiably, so
-    gradients through them sum over the group as in the unshared computation. Position ids count
-    from each row's first real token, as `generate` does.
+    Prompts are left-padded [Q, P]; completions [N, C] are right-padded, prompt i's being the next
+    `repeats` rows (an int G: rows i·G … i·G+G−1; a tensor [Q]: repeats[i] rows each). The prompt's
+    keys and values are repeated differentiably, so gradients through them sum over its completions
+    as in the unshared computation. Position ids count from each row's first real token, as
+    `generate` does.
     """
-    from training.grpo.logprobs import position_ids_from_mask
+    from training.grpo.logprobs import position_ids_from_mask, prompt_rows
 
     shape = Shape.of(model)
     inner = model.model
-    G = group_size
+    rows = prompt_rows(repeats, prompt_ids.shape[0], prompt_ids.device)
     P, C = prompt_ids.shape[1], completion_ids.shape[1]
     pmask, cmask = prompt_mask.bool(), completion_mask.bool()
-    full_mask = torch.cat([pmask.repeat_interleave(G, 0), cmask], dim=1)
+    full_mask = torch.cat([pmask.index_select(0, rows), cmask], dim=1)
     cis_c = rope_table(model, position_ids_from_mask(full_mask)[:, P:])
     bias_c = _bias(full_mask, P, C)  # trailing completion padding is hidden by causality
     keep_c = kept_indices(cmask)
@@ -288,10 +289,10 @@ def grouped_logits(
     xp, prompt_kv = prompt_pass(model, prompt_ids, prompt_mask, weights)
     xc = inner.embed_tokens(completion_ids)
     for w, (kp, vp) in zip(weights, prompt_kv):
-        prefix = (kp.repeat_interleave(G, 0), vp.repeat_interleave(G, 0))
+        prefix = (kp.index_select(0, rows), vp.index_select(0, rows))
         xc, _, _ = _layer(xc, w, shape, cis_c, bias_c, prefix, keep_c)
     # Position t's logits predict token t+1: the first completion token is predicted by the prompt's
     # last position, the rest by completion positions 0 … C−2.
-    last = xp[:, -1:].repeat_interleave(G, 0)
+    last = xp[:, -1:].index_select(0, rows)
     h = normalize(torch.cat([last, xc[:, :-1]], dim=1), shape.eps)
     return linear(h, head_weight(model))

@@ -188,7 +188,7 @@ def grouped_completion_logprobs(
     prompt_mask: torch.Tensor,
     completion_ids: torch.Tensor,
     completion_mask: torch.Tensor,
-    group_size: int,
+    repeats: int | torch.Tensor,
     temperature: float = 1.0,
     with_entropy: bool = False,
     lean: bool = True,
@@ -196,9 +196,11 @@ def grouped_completion_logprobs(
     """Same result as `completion_logprobs`, computing each group's shared prompt once.
 
     GRPO's G outputs of a question share its prompt: the prompt goes through the model once per
-    question (`prompt_ids` [Q, P]), its KV cache is repeated G times (differentiably, so gradients
-    through the prompt's keys/values are summed over the group exactly as in the unshared
-    computation), and only the completions [Q·G, C] run through the model per output.
+    question (`prompt_ids` [Q, P]), its KV cache is repeated for each of its completions
+    (differentiably, so gradients through the prompt's keys/values are summed over the group exactly
+    as in the unshared computation), and only the completions run through the model per output.
+    `repeats`: completions per prompt, an int (G each: completions [Q·G, C]) or a tensor [Q]
+    (prompt i's completions are the next repeats[i] rows), see `prompt_rows`.
 
     `lean`: for a Llama model, use llama_math.py's forward, which computes the same function with
     far fewer kernels; otherwise (or False) the HF forward. A DDP-wrapped model is not `supported`
@@ -208,23 +210,33 @@ def grouped_completion_logprobs(
 
     if lean and llama_math.supported(model):
         logits = llama_math.grouped_logits(
-            model, prompt_ids, prompt_mask, completion_ids, completion_mask, group_size
+            model, prompt_ids, prompt_mask, completion_ids, completion_mask, repeats
         )
         return _target_logprobs(logits, completion_ids, completion_mask, temperature, with_entropy)
     return _hf_grouped(
-        model, prompt_ids, prompt_mask, completion_ids, completion_mask, group_size, temperature, with_entropy
+        model, prompt_ids, prompt_mask, completion_ids, completion_mask, repeats, temperature, with_entropy
     )
 
 
+def prompt_rows(repeats: int | torch.Tensor, n_prompts: int, device=None) -> torch.Tensor:
+    """Prompt index of each completion row: 0 … n_prompts−1, prompt i repeated repeats[i] times (an
+    int: that many each). Gathering with it (`index_select`) repeats prompt tensors differentiably."""
+    idx = torch.arange(n_prompts, device=device)
+    if isinstance(repeats, int):
+        return idx.repeat_interleave(repeats)
+    return idx.repeat_interleave(repeats.to(device))
+
+
 def _hf_grouped(
-    model, prompt_ids, prompt_mask, completion_ids, completion_mask, group_size, temperature, with_entropy
+    model, prompt_ids, prompt_mask, completion_ids, completion_mask, repeats, temperature, with_entropy
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """grouped_completion_logprobs through the HF model's forward and a DynamicCache."""
     cache, out_p, _, padded = prefill(model, prompt_ids, prompt_mask)
+    rows = prompt_rows(repeats, prompt_ids.shape[0], prompt_ids.device)
     for layer in cache.layers:
-        layer.keys = layer.keys.repeat_interleave(group_size, dim=0)
-        layer.values = layer.values.repeat_interleave(group_size, dim=0)
-    full_mask = torch.cat([prompt_mask.repeat_interleave(group_size, 0), completion_mask], dim=1)
+        layer.keys = layer.keys.index_select(0, rows)
+        layer.values = layer.values.index_select(0, rows)
+    full_mask = torch.cat([prompt_mask.index_select(0, rows), completion_mask], dim=1)
     pos = position_ids_from_mask(full_mask)[:, prompt_ids.shape[1] :]
     C = completion_ids.shape[1]
     # Trailing completion padding needs no mask (causal); prompt padding does.
@@ -237,6 +249,6 @@ def _hf_grouped(
             use_cache=True,
             logits_to_keep=C,
         )
-    first = out_p.logits[:, -1:, :].repeat_interleave(group_size, dim=0)
+    first = out_p.logits[:, -1:, :].index_select(0, rows)
     logits = torch.cat([first, out_c.logits[:, :-1, :]], dim=1)
     return _target_logprobs(logits, completion_ids, completion_mask, temperature, with_entropy)

@@ -12,7 +12,8 @@ Aggregation (`AGGREGATIONS`, chosen by `loss_type`):
              with advantages without std scaling)
 Loss = −aggregate. Departures: ε_high may differ from ε_low (DAPO's "clip-higher"); the paper has
 one ε. The denominators are given for the whole batch so gradient accumulation over micro-batches
-sums to exactly the full-batch loss.
+sums to exactly the full-batch loss. `weights` counts how many identical outputs a row stands for
+(training/grpo/distinct.py): a row of weight k adds exactly what k copies of it would.
 """
 
 from __future__ import annotations
@@ -37,17 +38,19 @@ class BatchShape:
     max_len: int  # L_max: the generation length limit
 
 
-def _per_output_mean(obj: torch.Tensor, mask: torch.Tensor, shape: BatchShape) -> torch.Tensor:
+def _per_output_mean(
+    obj: torch.Tensor, mask: torch.Tensor, w: torch.Tensor, shape: BatchShape
+) -> torch.Tensor:
     per_output = (obj * mask).sum(-1) / mask.sum(-1).clamp(min=1)
-    return per_output.sum() / shape.num_outputs
+    return (per_output * w).sum() / shape.num_outputs
 
 
-def _token_mean(obj: torch.Tensor, mask: torch.Tensor, shape: BatchShape) -> torch.Tensor:
-    return (obj * mask).sum() / max(shape.num_tokens, 1)
+def _token_mean(obj: torch.Tensor, mask: torch.Tensor, w: torch.Tensor, shape: BatchShape) -> torch.Tensor:
+    return ((obj * mask).sum(-1) * w).sum() / max(shape.num_tokens, 1)
 
 
-def _constant_norm(obj: torch.Tensor, mask: torch.Tensor, shape: BatchShape) -> torch.Tensor:
-    return (obj * mask).sum() / (shape.num_outputs * shape.max_len)
+def _constant_norm(obj: torch.Tensor, mask: torch.Tensor, w: torch.Tensor, shape: BatchShape) -> torch.Tensor:
+    return ((obj * mask).sum(-1) * w).sum() / (shape.num_outputs * shape.max_len)
 
 
 AGGREGATIONS = {"grpo": _per_output_mean, "token": _token_mean, "dr_grpo": _constant_norm}
@@ -64,11 +67,14 @@ def grpo_loss(
     epsilon_high: float | None = None,
     beta: float = 0.04,
     loss_type: str = "grpo",
+    weights: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, dict[str, float]]:
-    """Loss (to minimise) and stats for one micro-batch; tensors [B, C], advantages [B] or [B, C]."""
+    """Loss (to minimise) and stats for one micro-batch; tensors [B, C], advantages [B] or [B, C],
+    `weights` [B]: outputs each row stands for (None: one each)."""
     if loss_type not in AGGREGATIONS:
         raise ValueError(f"unknown loss_type {loss_type!r}; choose from {sorted(AGGREGATIONS)}")
     mask = mask.to(logp.dtype)
+    w = torch.ones(logp.shape[0], dtype=logp.dtype) if weights is None else weights.to(logp.dtype)
     adv = advantages if advantages.dim() == 2 else advantages[:, None]
     ratio = torch.exp(logp - old_logp)
     hi = epsilon if epsilon_high is None else epsilon_high
@@ -78,14 +84,15 @@ def grpo_loss(
     if beta != 0.0 and ref_logp is not None:
         kl = kl_estimator(logp, ref_logp)
         obj = obj - beta * kl
-    loss = -AGGREGATIONS[loss_type](obj, mask, shape)
+    loss = -AGGREGATIONS[loss_type](obj, mask, w, shape)
     with torch.no_grad():
-        n_tok = mask.sum().clamp(min=1)
+        wmask = mask * w[:, None]  # token weights of the stats: each output's tokens once per copy
+        n_tok = wmask.sum().clamp(min=1)
         # A token is clipped when the clipped term is the smaller one, i.e. its gradient is cut.
         was_clipped = ((ratio < 1 - epsilon) & (adv < 0)) | ((ratio > 1 + hi) & (adv > 0))
         stats = {
-            "clip_fraction": float((was_clipped.float() * mask).sum() / n_tok),
-            "kl": float((kl * mask).sum() / n_tok) if kl is not None else 0.0,
-            "ratio_mean": float((ratio * mask).sum() / n_tok),
+            "clip_fraction": float((was_clipped.float() * wmask).sum() / n_tok),
+            "kl": float((kl * wmask).sum() / n_tok) if kl is not None else 0.0,
+            "ratio_mean": float((ratio * wmask).sum() / n_tok),
         }
     return loss, stats

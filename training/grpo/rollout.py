@@ -19,7 +19,7 @@ Completion tokens after the first EOS are replaced by the pad token and masked o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import torch
 
@@ -36,6 +36,14 @@ class Rollout:
     completion_mask: torch.Tensor  # [N, C] 1 up to and including EOS
     old_logprobs: torch.Tensor | None  # [N, C] log-probs under the sampling policy, or None
     entropy: torch.Tensor | None = None  # [N, C] entropy of the sampling distribution, or None
+
+    def select(self, rows: torch.Tensor) -> Rollout:
+        """The rollout of these rows (a [K] index), in that order."""
+
+        def pick(t: torch.Tensor | None) -> torch.Tensor | None:
+            return None if t is None else t.index_select(0, rows)
+
+        return Rollout(**{f.name: pick(getattr(self, f.name)) for f in fields(self)})
 
     @property
     def input_ids(self) -> torch.Tensor:

@@ -39,6 +39,7 @@ from tqdm import tqdm
 from corpus.recipe import load_config, recipe_option, save_config
 from training import precision
 from training.evaluation.verify import Verifier
+from training.grpo.distinct import Distinct, distinct_outputs
 from training.grpo.reward_model import RewardModelConfig
 from training.metrics import MetricsConfig, MetricsLogger
 from training.optim import OptimConfig
@@ -92,8 +93,11 @@ class GRPOConfig:
     top_p: float = 1.0
     """Nucleus sampling mass."""
     share_prompt: bool = True
-    """Compute each question's prompt once for its G outputs in the log-prob forwards (same result;
-    needs micro_batch_size to be a multiple of group_size, else the plain forward is used)."""
+    """Compute each question's prompt once for its outputs in a micro-batch in the log-prob forwards
+    (same result, fewer FLOPs); False: the plain per-row forward."""
+    distinct_outputs: bool = True
+    """Run the reference and update passes on each group's distinct outputs once, each weighted by
+    its copies (training/grpo/distinct.py: same loss and gradient, fewer rows when outputs repeat)."""
     rollout_backend: str = "auto"
     """static (preallocated KV cache, prompt prefilled once per question; Llama models), loop (our
     loop over the HF forward with a dynamic KV cache), hf (model.generate); auto: static if the model
@@ -340,34 +344,39 @@ class GRPOTrainer:
         t_rew = time.perf_counter()
 
         N = ro.completion_ids.shape[0]
-        mask = ro.completion_mask.float()
-        ref_logp = None
-        if cfg.beta != 0.0:
-            with torch.inference_mode(), self.autocast():
-                ref_logp = torch.cat(
-                    [self._logprobs(self.ref, ro, s)[0] for s in range(0, N, cfg.micro_batch_size)]
-                ).clone()
+        shape = BatchShape(
+            num_outputs=N, num_tokens=int(ro.completion_mask.sum()), max_len=cfg.max_new_tokens
+        )
+        # The passes below run on each group's distinct outputs, weighted by their copies.
+        if cfg.distinct_outputs:
+            distinct = distinct_outputs(ro.completion_ids, adv, cfg.group_size)
+        else:
+            distinct = Distinct(torch.arange(N), torch.ones(N))
+        batch, adv, weights = ro.select(distinct.rows), adv[distinct.rows], distinct.counts
+        question = distinct.rows // cfg.group_size
+        U = distinct.rows.numel()
+        mask = batch.completion_mask.float()
+        ref_logp = self._frozen_logprobs(self.ref, batch, question) if cfg.beta != 0.0 else None
         # π_θold for μ > 1: the sampler's log-probs, unless the hf backend recorded none or bf16
         # sampling rounds differently from the update forward (the ratio must be 1 at θ = θ_old).
-        old_logp = ro.old_logprobs if self.precision == "fp32" else None
+        old_logp = batch.old_logprobs if self.precision == "fp32" else None
         if cfg.mu > 1 and old_logp is None:
-            with torch.inference_mode(), self.autocast():
-                old_logp = torch.cat(
-                    [self._logprobs(policy, ro, s)[0] for s in range(0, N, cfg.micro_batch_size)]
-                ).clone()
+            old_logp = self._frozen_logprobs(policy, batch, question)
         t_ref = time.perf_counter()
 
-        shape = BatchShape(num_outputs=N, num_tokens=int(mask.sum()), max_len=cfg.max_new_tokens)
         self.policy.train()
-        loss_stats: dict[str, float] = {"loss": 0.0, "clip_fraction": 0.0, "kl": 0.0, "entropy": 0.0}
-        n_micro = 0
+        # Token-weighted sums over the batch (micro-batches hold different numbers of tokens).
+        loss_sum, tokens = 0.0, 0.0
+        sums: dict[str, float] = {"clip_fraction": 0.0, "kl": 0.0, "entropy": 0.0}
         # μ = 1: π_θ is the sampling policy, whose entropy the sampler already recorded.
-        sampled_entropy = ro.entropy if cfg.mu == 1 else None
+        sampled_entropy = batch.entropy if cfg.mu == 1 else None
         for _ in range(cfg.mu):
-            for s in range(0, N, cfg.micro_batch_size):
+            for s in range(0, U, cfg.micro_batch_size):
                 sl = slice(s, s + cfg.micro_batch_size)
                 with self.autocast():
-                    logp, ent = self._logprobs(self.policy, ro, s, with_entropy=sampled_entropy is None)
+                    logp, ent = self._logprobs(
+                        self.policy, batch, question, s, with_entropy=sampled_entropy is None
+                    )
                 if sampled_entropy is not None:
                     ent = sampled_entropy[sl]
                 # μ = 1: π_θold = π_θ, so the ratio is exactly 1 (its gradient is ∇log π_θ).
@@ -383,14 +392,16 @@ class GRPOTrainer:
                     cfg.epsilon_high,
                     cfg.beta,
                     cfg.loss_type,
+                    weights[sl],
                 )
                 self.accelerator.backward(loss)
-                m = mask[sl]
-                loss_stats["loss"] += float(loss.detach())
-                loss_stats["clip_fraction"] += st["clip_fraction"]
-                loss_stats["kl"] += st["kl"]
-                loss_stats["entropy"] += float((ent * m).sum() / m.sum().clamp(min=1))
-                n_micro += 1
+                m = mask[sl] * weights[sl, None]  # each output's tokens once per copy
+                n_tok = float(m.sum())
+                loss_sum += float(loss.detach())
+                tokens += n_tok
+                sums["clip_fraction"] += st["clip_fraction"] * n_tok
+                sums["kl"] += st["kl"] * n_tok
+                sums["entropy"] += float((ent * m).sum())
             if cfg.optim.grad_clip > 0:
                 self.accelerator.clip_grad_norm_(self.policy.parameters(), cfg.optim.grad_clip)
             self.optimizer.step()
@@ -401,12 +412,11 @@ class GRPOTrainer:
         lengths = ro.lengths.float()
         metrics = {
             **rstats,
-            "loss": loss_stats["loss"] / cfg.mu,
-            "kl": loss_stats["kl"] / n_micro,
-            "clip_fraction": loss_stats["clip_fraction"] / n_micro,
-            "entropy": loss_stats["entropy"] / n_micro,
+            "loss": loss_sum / cfg.mu,
+            **{k: v / max(tokens, 1.0) for k, v in sums.items()},
             "response_length": float(lengths.mean()),
             "response_length_max": float(lengths.max()),
+            "distinct_outputs": distinct.fraction,
             "lr": self.scheduler.get_last_lr()[0],
             "time/step_s": t_end - t0,
             "time/generate_s": t_gen - t0,
@@ -425,26 +435,38 @@ class GRPOTrainer:
             ][: cfg.samples_to_log]
         return metrics
 
-    def _logprobs(self, model, ro, start: int, with_entropy: bool = False):
-        """Per-token log-probs of micro-batch rows start … start+micro_batch_size of a rollout.
+    def _frozen_logprobs(self, model, ro, question: torch.Tensor) -> torch.Tensor:
+        """Log-probs of every row of a rollout under `model`, micro-batch by micro-batch, no
+        gradients (the reference and old-policy passes)."""
+        n = ro.completion_ids.shape[0]
+        with torch.inference_mode(), self.autocast():
+            parts = [
+                self._logprobs(model, ro, question, s)[0] for s in range(0, n, self.cfg.micro_batch_size)
+            ]
+            return torch.cat(parts).clone()
 
-        When micro-batches hold whole groups, each question's prompt is computed once
+    def _logprobs(self, model, ro, question: torch.Tensor, start: int, with_entropy: bool = False):
+        """Per-token log-probs of micro-batch rows start … start+micro_batch_size of a rollout whose
+        row r answers question[r] (a question's rows consecutive).
+
+        With `share_prompt`, each question's prompt is computed once for its rows in the micro-batch
         (grouped_completion_logprobs: same values, fewer FLOPs); otherwise the plain per-row forward.
         """
         from training.grpo import llama_math
         from training.grpo.logprobs import completion_logprobs, grouped_completion_logprobs
 
-        cfg, G = self.cfg, self.cfg.group_size
+        cfg = self.cfg
         sl = slice(start, start + cfg.micro_batch_size)
-        if cfg.share_prompt and cfg.micro_batch_size % G == 0 and start % G == 0:
-            qs = slice(start // G, (start + cfg.micro_batch_size) // G)
+        if cfg.share_prompt:
+            _, repeats = torch.unique_consecutive(question[sl], return_counts=True)
+            first = start + repeats.cumsum(0) - repeats  # each run's first row: its prompt
             return grouped_completion_logprobs(
                 model,
-                ro.prompt_ids[::G][qs],
-                ro.prompt_mask[::G][qs],
+                ro.prompt_ids[first],
+                ro.prompt_mask[first],
                 ro.completion_ids[sl],
                 ro.completion_mask[sl],
-                G,
+                repeats,
                 cfg.temperature,
                 with_entropy,
                 # One forward for every pass: a DDP-wrapped policy needs HF's, so the reference
