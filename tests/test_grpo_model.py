@@ -161,6 +161,43 @@ def test_static_rollout_gqa_left_padding_matches_hf_forward():
     assert torch.allclose(ent[m], ro.entropy[m], atol=1e-4)
 
 
+@pytest.mark.parametrize("kv_heads", [4, 1])
+def test_static_decoder_merged_prefixes_sample_what_unmerged_rows_do(kv_heads):
+    """Rows with equal prefixes share a slot until they draw different tokens: the same tokens,
+    log-probs and entropies as one slot per row, with left padding and grouped-query attention."""
+    from training.grpo.static_decode import generate_static
+
+    model = _random_llama(vocab=50, heads=4, kv_heads=kv_heads, head_dim=8).eval()
+    with torch.no_grad():  # a confident policy, so that rows of a group share prefixes
+        model.lm_head.weight.mul_(40)
+    gen = torch.Generator().manual_seed(0)
+    prompts = [torch.randint(3, 50, (n,), generator=gen).tolist() for n in (5, 8, 3)]
+    ids, mask = left_pad(prompts, 0)
+    out = {}
+    for merge in (True, False):
+        out[merge] = generate_static(
+            model,
+            ids,
+            mask,
+            6,
+            10,
+            2,
+            0,
+            temperature=0.5,
+            generator=torch.Generator().manual_seed(3),
+            merge_prefixes=merge,
+        )
+    a, b = out[True], out[False]
+    assert torch.equal(a.completion_ids, b.completion_ids)
+    assert torch.equal(a.completion_mask, b.completion_mask)
+    m = a.completion_mask.bool()
+    assert torch.allclose(a.old_logprobs[m], b.old_logprobs[m], atol=1e-5)
+    assert torch.allclose(a.entropy[m], b.entropy[m], atol=1e-5)
+    # The case exercises both paths: some rows of a group split apart, some stay together.
+    groups = [set(map(tuple, a.completion_ids[i * 6 : i * 6 + 6].tolist())) for i in range(3)]
+    assert any(1 < len(g) < 6 for g in groups)
+
+
 def test_inverse_cdf_sampling_follows_the_distribution():
     from training.grpo.static_decode import sample_inverse_cdf
 
