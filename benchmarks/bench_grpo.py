@@ -67,9 +67,20 @@ def _config(out: Path, precision: str = "fp32"):
     )
 
 
+def _fresh_accelerate_state() -> None:
+    """Forget the process-wide Accelerate state the previous run left: both trainers run in this
+    process, and an Accelerator asking for another mixed precision (TRL's bf16, our "no", since
+    our trainer handles precision itself) than the state already holds raises."""
+    from accelerate.state import AcceleratorState
+
+    AcceleratorState._reset_state(reset_partial_state=True)
+
+
 def run_ours(cfg, train_rows, eval_rows, verifier) -> dict:
     from training.grpo.trainer import GRPOTrainer
     from training.metrics import read_metrics
+
+    _fresh_accelerate_state()
 
     with timed() as t:
         trainer = GRPOTrainer(cfg, train_rows, eval_rows, verifier)
@@ -99,6 +110,8 @@ def run_trl(cfg, train_rows, eval_rows, out: Path, verifier) -> dict:
 
     from training.grpo.heldout import greedy_accuracy
     from training.grpo.rewards import answer_rewards
+
+    _fresh_accelerate_state()
 
     def reward_fn(completions, answer, **_):
         texts = [c[-1]["content"] if isinstance(c, list) else c for c in completions]
