@@ -125,7 +125,7 @@ def generate_static(
         hidden_q[:, 0, 0, :P] = ~pmask.bool()
     embed = inner.embed_tokens.weight
     hq, hk = H * D, KV * D
-    gqa = H != KV
+    group = H // KV  # query heads per KV head (head h reads KV head h // group, as HF repeats them)
 
     draws = Draws(N, eos_id, pad_id, device)
     # The loop manages dtypes itself (products, KV cache and attention in the product dtype from
@@ -154,11 +154,11 @@ def generate_static(
                 q, k = qk[:, :H], qk[:, H:]
                 kt_cache[:B, :, :, c] = k
                 v_cache[:B, :, c] = qkv[:, hq + hk :].view(B, KV, D)
-                # One query per row: two small batched products beat SDPA's flash kernel here.
+                # One query per row: two small batched products beat SDPA's flash kernel here. The
+                # H/KV query heads of a KV head are one product's rows ([B, KV, H/KV, D]), so
+                # grouped-query attention reads the cache as it is, without repeating it.
                 kt, vc = kt_cache[:B, :, :, : c + 1], v_cache[:B, :, : c + 1]
-                if gqa:
-                    kt, vc = kt.repeat_interleave(H // KV, 1), vc.repeat_interleave(H // KV, 1)
-                s = torch.matmul(q[:, :, None, :], kt)  # the softmax scale is in W_q
+                s = torch.matmul(q.reshape(B, KV, group, D), kt)  # the softmax scale is in W_q
                 if padded:
                     s = s.masked_fill_(hidden, float("-inf"))
                 a = torch.matmul(torch.softmax(s, dim=-1, dtype=torch.float32).to(att_dtype), vc)
