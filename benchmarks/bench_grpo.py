@@ -73,6 +73,8 @@ def _fresh_accelerate_state() -> None:
     our trainer handles precision itself) than the state already holds raises."""
     from accelerate.state import AcceleratorState
 
+    # A private method (accelerate's own tests use it); present in every accelerate this project
+    # has run with (1.x). Without it the second trainer of a precision pair would raise.
     AcceleratorState._reset_state(reset_partial_state=True)
 
 

@@ -11,7 +11,7 @@ from training.grpo.loss import AGGREGATIONS, BatchShape, grpo_loss
 def test_distinct_outputs_keys_on_question_tokens_and_advantages():
     ids = torch.tensor([[5, 6, 0], [5, 6, 0], [7, 0, 0], [5, 6, 0], [5, 6, 0], [5, 6, 0]])
     adv = torch.tensor([1.0, 1.0, -1.0, 0.5, 0.5, 0.5])
-    d = distinct_outputs(ids, adv, group_size=3)
+    d = distinct_outputs(ids, ids != 0, adv, group_size=3)
     # group 0: rows 0 and 1 are one output, row 2 another; group 1 repeats group 0's text but is
     # another question, so it stays apart from it.
     assert d.rows.tolist() == [0, 2, 3]
@@ -19,7 +19,7 @@ def test_distinct_outputs_keys_on_question_tokens_and_advantages():
     assert d.fraction == pytest.approx(3 / 6)
     # Equal tokens with different per-token advantages (process supervision) are not merged.
     step_adv = torch.tensor([[1.0, 0.0, 0.0], [2.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
-    d = distinct_outputs(ids[:3], step_adv, group_size=3)
+    d = distinct_outputs(ids[:3], ids[:3] != 0, step_adv, group_size=3)
     assert d.rows.tolist() == [0, 1, 2] and d.fraction == 1.0
 
 

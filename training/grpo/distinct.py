@@ -6,7 +6,8 @@ step's 64 outputs repeat another output of their group). Two such outputs have t
 under every model, the same reward, the same advantages and so the same loss term. The reference
 and update passes therefore run each distinct output once and weigh its loss term by the number of
 outputs it stands for (`grpo_loss(weights=…)`): the loss, its gradient and the logged statistics
-are those of the full batch, up to float summation order, at the cost of the distinct outputs only.
+are those of the full batch, up to float rounding (summation order; products over fewer rows), at
+the cost of the distinct outputs only.
 
 The key is (question, completion tokens, advantages), so two outputs are merged only when
 everything the loss reads of them is equal, whatever the reward: a reward that could differ for
@@ -35,17 +36,20 @@ class Distinct:
         return self.rows.numel() / max(float(self.counts.sum()), 1.0)
 
 
-def distinct_outputs(completion_ids: torch.Tensor, advantages: torch.Tensor, group_size: int) -> Distinct:
+def distinct_outputs(
+    completion_ids: torch.Tensor, completion_mask: torch.Tensor, advantages: torch.Tensor, group_size: int
+) -> Distinct:
     """Distinct (question, completion, advantages) rows of a rollout whose rows i·G … i·G+G−1
-    belong to question i. Completions are compared as padded rows (tokens after EOS are the pad
-    token, so equal rows mean equal outputs); `advantages` is [N] or [N, C]."""
+    belong to question i; `advantages` is [N] or [N, C]. A completion is its padded token row and
+    its mask. The result lives on the rollout's device."""
     ids = completion_ids.cpu().numpy()
+    mask = completion_mask.cpu().numpy()
     adv = advantages.detach().cpu().reshape(advantages.shape[0], -1).numpy()
     first: dict[tuple, int] = {}
     rows: list[int] = []
     counts: list[float] = []
     for i in range(ids.shape[0]):
-        key = (i // group_size, ids[i].tobytes(), adv[i].tobytes())
+        key = (i // group_size, ids[i].tobytes(), mask[i].tobytes(), adv[i].tobytes())
         j = first.get(key)
         if j is None:
             first[key] = len(rows)
@@ -53,4 +57,5 @@ def distinct_outputs(completion_ids: torch.Tensor, advantages: torch.Tensor, gro
             counts.append(1.0)
         else:
             counts[j] += 1.0
-    return Distinct(torch.tensor(rows, dtype=torch.long), torch.tensor(counts))
+    device = completion_ids.device
+    return Distinct(torch.tensor(rows, dtype=torch.long, device=device), torch.tensor(counts, device=device))

@@ -74,7 +74,7 @@ def grpo_loss(
     if loss_type not in AGGREGATIONS:
         raise ValueError(f"unknown loss_type {loss_type!r}; choose from {sorted(AGGREGATIONS)}")
     mask = mask.to(logp.dtype)
-    w = torch.ones(logp.shape[0], dtype=logp.dtype) if weights is None else weights.to(logp.dtype)
+    w = logp.new_ones(logp.shape[0]) if weights is None else weights.to(logp)
     adv = advantages if advantages.dim() == 2 else advantages[:, None]
     ratio = torch.exp(logp - old_logp)
     hi = epsilon if epsilon_high is None else epsilon_high

@@ -13,7 +13,7 @@ residual), reading the HF model's own weights and its own rotary embedding, with
 - rows with equal prefixes merged: the G rows of a question share one cache row (a slot) and one
   forward until they draw different tokens, when the slot splits (its cache row copied to a new
   slot). Each row still draws its own token from its own uniform, so the samples are those of one
-  slot per row. A confident policy repeats itself: on the embedded task the 64 rows of a step
+  slot per row (up to float rounding: products over fewer rows). A confident policy repeats itself: on the embedded task the 64 rows of a step
   occupy 10–16 slots on average (8 at the start), and sampling took 0.049–0.053 instead of
   0.062–0.064 s a step;
 - llama_math.py's layer arithmetic: fused q/k/v and gate/up products, RoPE as one complex product
@@ -23,7 +23,8 @@ residual), reading the HF model's own weights and its own rotary embedding, with
   [N, KV, L, D] cache was copied every step);
 - under autocast (bf16), the projection weights cast once, not in every product of every step;
   the softmax in fp32, the residual stream and norms in the model's dtype. The KV cache and the
-  attention products are in the product dtype (bf16) on a GPU and in fp32 on a CPU: there a step's
+  attention products are in the product dtype (bf16) on a GPU and in the model's dtype (fp32, as
+  GRPO loads it) on a CPU: there a step's
   batched products are many tiny matrices, where oneDNN's bf16 path costs ~3x fp32's per call at
   8–32 slots (microbenchmark), and merged sampling ran 13–14% faster with an fp32 cache in two
   interleaved A/Bs (44.1 vs 51.3 and 48.2 vs 55.7 ms). Without merging (64 slots) a bf16 cache had
@@ -75,8 +76,8 @@ def generate_static(
 
     `merge_prefixes`: rows whose tokens so far are equal (same question, same completion prefix)
     share one forward and one cache row (a *slot*) until they sample different tokens; each row
-    still draws its own token from its own uniform, so the result is the unmerged one (False:
-    one slot per row). All G rows of a question start in one slot (the prompt's).
+    still draws its own token from its own uniform, so the result is the unmerged one up to float
+    rounding (products over fewer rows; False: one slot per row). All G rows of a question start in one slot (the prompt's).
     """
     from training.grpo.logprobs import position_ids_from_mask
     from training.grpo.rollout import Draws
@@ -128,13 +129,17 @@ def generate_static(
     group = H // KV  # query heads per KV head (head h reads KV head h // group, as HF repeats them)
 
     draws = Draws(N, eos_id, pad_id, device)
-    # The loop manages dtypes itself (products, KV cache and attention in the product dtype from
-    # weights and inputs cast explicitly, softmax in fp32, residual stream and norms in the model's
-    # dtype), so autocast is off: its per-op dispatch is overhead here.
+    # The loop manages dtypes itself (products in the product dtype from weights and inputs cast
+    # explicitly, KV cache and attention in att_dtype, softmax in fp32, residual stream and norms in
+    # the model's dtype), so autocast is off: its per-op dispatch is overhead here.
     with torch.autocast(device.type, enabled=False):
         for t in range(max_new_tokens):
             tok = draws.draw(
-                logits.index_select(0, owner), temperature, top_p, generator, draw=sample_inverse_cdf
+                logits.index_select(0, owner) if merge_prefixes else logits,
+                temperature,
+                top_p,
+                generator,
+                draw=sample_inverse_cdf,
             )
             if t == max_new_tokens - 1 or draws.finished:
                 break

@@ -208,7 +208,6 @@ class GRPOTrainer:
         self.cfg = cfg
         torch.manual_seed(cfg.seed)
         self.rng = random.Random(cfg.seed)
-        self.gen = torch.Generator().manual_seed(cfg.seed)
         self.out = Path(cfg.output_dir)
         self.out.mkdir(parents=True, exist_ok=True)
         self.tok = AutoTokenizer.from_pretrained(cfg.model)
@@ -216,6 +215,8 @@ class GRPOTrainer:
             self.tok.pad_token = self.tok.eos_token
         # precision is ours (training/precision.py); the scheduler is stepped once per optimiser step
         self.accelerator = make_accelerator("no")
+        # Sampling draws on the device the model runs on (a CPU generator cannot feed CUDA draws).
+        self.gen = torch.Generator(device=self.accelerator.device).manual_seed(cfg.seed)
         self.precision = precision.resolve(cfg.precision, self.accelerator.device.type)
         extra = {"attn_implementation": cfg.attn_implementation} if cfg.attn_implementation else {}
         policy = AutoModelForCausalLM.from_pretrained(cfg.model, dtype=torch.float32, **extra)
@@ -348,11 +349,14 @@ class GRPOTrainer:
             num_outputs=N, num_tokens=int(ro.completion_mask.sum()), max_len=cfg.max_new_tokens
         )
         # The passes below run on each group's distinct outputs, weighted by their copies.
+        device = ro.completion_ids.device
+        adv = adv.to(device)  # rewards are scored on the host
         if cfg.distinct_outputs:
-            distinct = distinct_outputs(ro.completion_ids, adv, cfg.group_size)
+            distinct = distinct_outputs(ro.completion_ids, ro.completion_mask, adv, cfg.group_size)
+            batch, adv = ro.select(distinct.rows), adv[distinct.rows]
         else:
-            distinct = Distinct(torch.arange(N), torch.ones(N))
-        batch, adv, weights = ro.select(distinct.rows), adv[distinct.rows], distinct.counts
+            distinct, batch = Distinct(torch.arange(N, device=device), torch.ones(N, device=device)), ro
+        weights = distinct.counts
         question = distinct.rows // cfg.group_size
         U = distinct.rows.numel()
         mask = batch.completion_mask.float()
