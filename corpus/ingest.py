@@ -76,7 +76,7 @@ def _doc_id(rec: WarcRecord, warc_path: str) -> str:
     elif rec.url:
         key = f"{rec.url} {rec.date.isoformat() if rec.date else ''}"
     else:  # an unreadable stretch: identify it by position
-        key = f"{warc_path}@{rec.offset}"
+        key = f"{warc_path}@{rec.offset}" + (f"+{rec.record_offset}" if rec.record_offset is not None else "")
     return hashlib.sha1(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -106,6 +106,7 @@ def _base_row(rec: WarcRecord, warc_path: str) -> dict[str, Any]:
         "warc_path": warc_path,
         "warc_offset": rec.offset,
         "warc_length": rec.length,
+        "warc_record_offset": rec.record_offset,
         "fetch_time": rec.date,
         "html_bytes": len(rec.payload) if rec.payload is not None else rec.payload_size,
         "text": "",

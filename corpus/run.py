@@ -44,7 +44,9 @@ def reextract_shard(in_path: str, out_path: str, dropped_path: str, min_chars: i
     for row in rows:
         reason = None
         try:
-            html = read_record_at(row["warc_path"], row["warc_offset"], row["warc_length"])
+            html = read_record_at(
+                row["warc_path"], row["warc_offset"], row["warc_length"], row.get("warc_record_offset")
+            )
         except (OSError, ValueError) as e:  # a bad record is counted and set aside, never fatal
             log.warning("re-reading %s failed: %s", row["url"], e)
             reason, res = "warc_unreadable", None

@@ -31,9 +31,24 @@ DOCUMENT_FIELDS: list[pa.Field] = [
     pa.field("lang_score", pa.float32(), metadata={"doc": "lid.176 confidence of `lang`"}),
     pa.field("warc_path", pa.string(), metadata={"doc": "WARC file the page was read from"}),
     pa.field(
-        "warc_offset", pa.int64(), metadata={"doc": "byte offset of the record in the (compressed) WARC file"}
+        "warc_offset",
+        pa.int64(),
+        metadata={
+            "doc": "byte offset of the record (its gzip member) in the WARC file; 0 if gzipped as one stream"
+        },
     ),
-    pa.field("warc_length", pa.int64(), metadata={"doc": "byte length of the (compressed) record"}),
+    pa.field(
+        "warc_length",
+        pa.int64(),
+        metadata={"doc": "byte length of the record (its gzip member); gunzipped if gzipped as one stream"},
+    ),
+    pa.field(
+        "warc_record_offset",
+        pa.int64(),
+        metadata={
+            "doc": "WARC gzipped as one stream: the record's offset in the gunzipped stream; else null"
+        },
+    ),
     pa.field(
         "fetch_time",
         pa.timestamp("ms", tz="UTC"),
@@ -52,7 +67,7 @@ DOCUMENT_FIELDS: list[pa.Field] = [
     pa.field("n_tokens", pa.int32(), metadata={"doc": "approximate token count (see corpus.tokens)"}),
 ]
 
-DOCUMENT_SCHEMA = pa.schema(DOCUMENT_FIELDS, metadata={"mathmine.schema": "document/1"})
+DOCUMENT_SCHEMA = pa.schema(DOCUMENT_FIELDS, metadata={"mathmine.schema": "document/2"})
 
 # Side tables of dropped documents: the document columns plus why it was dropped.
 DROP_REASON_FIELD = pa.field(

@@ -56,8 +56,9 @@ class WarcOpenError(OSError):
 class WarcRecord:
     """One record, or one unreadable stretch of the file (`error` set)."""
 
-    offset: int  # byte offset of the record in the (compressed) file
-    length: int  # byte length of the record in the (compressed) file
+    offset: int  # byte offset of the record in the file (whole-stream gzip: 0, the stream's start)
+    length: int  # byte length of the record in the file (whole-stream gzip: in the gunzipped stream)
+    record_offset: int | None = None  # whole-stream gzip only: offset in the gunzipped stream
     record_type: str = ""
     record_id: str | None = None
     url: str | None = None
@@ -280,6 +281,75 @@ def _frame_plain(
         win.drop_to(pos)
 
 
+class _GunzipStream:
+    """A file-like view of a gzip stream's decompressed bytes, over every member in turn, starting
+    with the compressed bytes `head` already read from `f`. It never raises on bad data: a corrupt
+    or truncated stream ends it, with `error` set; `pos` counts the bytes returned."""
+
+    def __init__(self, head: bytes, f):
+        self.pending, self.f = head, f
+        self.d, self.fed = _inflater(31), 0  # fed: compressed bytes given to the current member
+        self.out = b""  # decompressed, not yet returned
+        self.pos = 0
+        self.error: str | None = None
+        self.done = False
+
+    def _compressed(self) -> bytes:
+        if self.pending:
+            chunk, self.pending = self.pending[:FEED], self.pending[FEED:]
+            return chunk
+        return self.f.read(CHUNK)
+
+    def _inflate_more(self) -> None:
+        if self.d.eof:  # a member ended: the next one starts with its unused bytes
+            rest = self.d.unused_data.lstrip(b"\0")  # tolerate zero padding between members
+            self.d, self.fed = _inflater(31), 0
+            self.pending = rest + self.pending
+        chunk = self._compressed()
+        if not chunk:  # input ended: cleanly only between members
+            self.done = True
+            self.error = "truncated_gzip" if self.fed and not self.d.eof else None
+            return
+        self.fed += len(chunk)
+        try:
+            self.out += self.d.decompress(chunk)
+        except (_InflateError, zlib.error):
+            self.done, self.error = True, "corrupt_gzip"
+
+    def read(self, n: int) -> bytes:
+        """Up to `n` decompressed bytes (fewer only at the end)."""
+        while len(self.out) < n and not self.done:
+            self._inflate_more()
+        data, self.out = self.out[:n], self.out[n:]
+        self.pos += len(data)
+        return data
+
+
+def _holds_several_records(head: bytes) -> bool:
+    """True when the gzip member that `head` (a file's first compressed bytes) begins holds more
+    than one WARC record: a WARC gzipped as one stream, as `gzip file.warc` makes. Judged on its
+    first record and what follows it, decompressing no more of `head` than that takes; a first
+    record longer than `head` holds reads as per-record gzip."""
+    d = _inflater(31)
+    out, fed = b"", 0
+    try:
+        while fed < len(head) and not d.eof:
+            out += d.decompress(head[fed : fed + FEED])
+            fed += FEED
+            if not out.startswith(WARC_MAGIC[: len(out)]):
+                return False  # not a WARC record: leave it to per-member framing
+            hend = out.find(b"\r\n\r\n", 0, MAX_HEADER_BYTES)
+            m = _CLEN.search(out, 0, hend) if hend >= 0 else None
+            if hend < 0 and len(out) >= MAX_HEADER_BYTES or (hend >= 0 and m is None):
+                return False  # not a readable first record: leave it to per-member framing
+            if m is not None and len(out) >= hend + 4 + int(m.group(1)) + 16:
+                rest = out[hend + 4 + int(m.group(1)) :]
+                return rest.lstrip(b"\r\n").startswith(WARC_MAGIC)
+    except (_InflateError, zlib.error):
+        return False
+    return False
+
+
 def _split_member(data: bytes) -> tuple[bytes, str | None, list[bytes]]:
     """Check a gzip member holds exactly one record whose Content-Length fits; returns
     (record, error, further records) — further records only for whole-file-gzip WARCs."""
@@ -367,11 +437,11 @@ def iter_warc(url: str, max_record_bytes: int = 10 << 20) -> Iterator[WarcRecord
         except Exception as e:
             raise WarcOpenError(f"cannot read WARC {url}: {type(e).__name__}: {e}") from e
         gz = win.buf[:3] == GZIP_MAGIC
-        frames = (
-            _frame_gzip(win, max_record_bytes + MAX_HEADER_BYTES)
-            if gz
-            else _frame_plain(win, max_record_bytes + MAX_HEADER_BYTES)
-        )
+        cap = max_record_bytes + MAX_HEADER_BYTES
+        if gz and _holds_several_records(win.buf):
+            yield from _iter_stream(win, f, cap)
+            return
+        frames = _frame_gzip(win, cap) if gz else _frame_plain(win, cap)
         for offset, length, raw, err in frames:
             if raw is None:
                 yield WarcRecord(offset, length, error=err)
@@ -396,33 +466,60 @@ def iter_warc(url: str, max_record_bytes: int = 10 << 20) -> Iterator[WarcRecord
                     yield rec
                     continue
             yield _parse(raw, offset, length, keep_payload=True)
-            for extra in more:  # whole-file gzip: these share the member's offset (see docs)
+            for extra in more:  # a later member holding several records: they share its offset
                 rec = _parse(extra, offset, length, keep_payload=True)
                 rec.extra["shared_member"] = True
                 yield rec
 
 
+def _iter_stream(win: _Window, f, cap: int) -> Iterator[WarcRecord]:
+    """The records of a WARC gzipped as one stream, framed in the gunzipped bytes; each keeps its
+    position there (`record_offset`, `length`) so `read_payload_at` can find it again. Damage in
+    a deflate stream cannot be skipped: the rest of the file after it is one error record."""
+    z = _GunzipStream(win.buf[: win.end - win.start], f)
+    for offset, length, raw, err in _frame_plain(_Window(z), cap):
+        if raw is None:
+            rec = WarcRecord(0, length, record_offset=offset, error=err)
+        else:
+            rec = _parse(raw, 0, length, keep_payload=err is None)
+            rec.record_offset = offset
+            if err:
+                rec.error = err
+        yield rec
+    if z.error:
+        yield WarcRecord(0, 0, record_offset=z.pos, error=z.error)
+
+
 # ---------------------------------------------------------------- random access
 
 
-def read_payload_at(warc_path: str, offset: int, length: int) -> WarcRecord:
-    """Re-read one record from its file, offset and length (as stored on every document)."""
+def read_payload_at(warc_path: str, offset: int, length: int, record_offset: int | None = None) -> WarcRecord:
+    """Re-read one record from its file, offset and length (as stored on every document). With
+    `record_offset` (a WARC gzipped as one stream), the record is `length` bytes at that position
+    of the stream gunzipped from `offset`: found by decompressing up to it."""
     with fsspec.open(warc_path, "rb") as f:
         f.seek(offset)
-        raw = f.read(length)
-    if raw[:3] == GZIP_MAGIC:
-        d = zlib.decompressobj(31)
-        raw = d.decompress(raw)
+        if record_offset is None:
+            raw = f.read(length)
+            if raw[:3] == GZIP_MAGIC:
+                raw = zlib.decompressobj(31).decompress(raw)
+        else:
+            z = _GunzipStream(b"", f)
+            while z.pos < record_offset and not z.done:
+                z.read(min(CHUNK, record_offset - z.pos))
+            raw = z.read(length) if z.pos == record_offset else b""
     rec = _parse(raw, offset, length, keep_payload=True)
     if rec.error:
         raise ValueError(f"no readable WARC record at {warc_path}@{offset}+{length}: {rec.error}")
+    rec.record_offset = record_offset
     return rec
 
 
-def read_record_at(warc_path: str, offset: int, length: int) -> str:
-    """The decoded HTML of the record at `offset` (length `length`) in `warc_path`.
+def read_record_at(warc_path: str, offset: int, length: int, record_offset: int | None = None) -> str:
+    """The decoded HTML of the record at `offset` (length `length`; `record_offset` for a WARC
+    gzipped as one stream) in `warc_path`.
 
     Later stages (the math extractor) use this to re-read a selected page without rescanning.
     """
-    rec = read_payload_at(warc_path, offset, length)
+    rec = read_payload_at(warc_path, offset, length, record_offset)
     return decode_html(rec.payload or b"", rec.charset)[0]

@@ -110,6 +110,29 @@ def test_real_common_crawl_warcs(tmp_path, shared_data):
     assert (out / "_done" / "_stage.json").exists()
 
 
+def test_whole_stream_gzip_warc_gives_the_same_documents(tmp_path, html_warc):
+    """The same WARC gzipped per record and as one stream: the same documents, and each re-read
+    from its row (`warc_record_offset` set only for the stream)."""
+    stream = tmp_path / "stream.warc.gz"
+    stream.write_bytes(gzip.compress(gzip.decompress(html_warc.read_bytes())))
+    rows = {}
+    for name, path in (("members", html_warc), ("stream", stream)):
+        run_ingest([str(path)], str(tmp_path / name), IngestConfig(), LocalExecutor(1))
+        rows[name] = _read(tmp_path / name)
+    strip = ("warc_path", "warc_offset", "warc_length", "warc_record_offset")
+    assert [{k: v for k, v in r.items() if k not in strip} for r in rows["stream"]] == [
+        {k: v for k, v in r.items() if k not in strip} for r in rows["members"]
+    ]
+    assert all(r["warc_record_offset"] is None for r in rows["members"])
+    by_url = {
+        r["url"]: read_record_at(r["warc_path"], r["warc_offset"], r["warc_length"]) for r in rows["members"]
+    }
+    for r in rows["stream"]:
+        assert r["warc_offset"] == 0 and r["warc_record_offset"] > 0
+        html = read_record_at(r["warc_path"], r["warc_offset"], r["warc_length"], r["warc_record_offset"])
+        assert html == by_url[r["url"]]
+
+
 def test_deterministic_and_resumable(tmp_path, html_warc, shared_data):
     inputs = [str(html_warc), str(shared_data / "warc_cmoncrawl/mini.warc.gz")]
     a, b = tmp_path / "a", tmp_path / "b"

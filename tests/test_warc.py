@@ -147,6 +147,51 @@ def test_too_large_record_is_skipped_with_headers(tmp_path):
     assert recs[1].payload is None
 
 
+def _whole_stream(shared_data, copies: int = 1) -> bytes:
+    """Shared Common Crawl WARCs (per-record gzip) re-compressed as one gzip stream, `gzip file.warc`
+    style."""
+    plain = b"".join(
+        gzip.decompress((shared_data / rel).read_bytes())
+        for rel in ("warc_resiliparse/warcfile.warc.gz", "warc_dolma/sample-0000.warc.gz")
+    )
+    return gzip.compress(plain * copies)
+
+
+def test_whole_stream_gzip_is_read_record_by_record(tmp_path, shared_data):
+    """A WARC gzipped as one stream larger than the record cap: every record read (per-member framing
+    would see one oversized member), each re-readable from its position in the gunzipped stream."""
+    per_record = [r for r in iter_warc(str(shared_data / "warc_resiliparse/warcfile.warc.gz"))]
+    per_record += [r for r in iter_warc(str(shared_data / "warc_dolma/sample-0000.warc.gz"))]
+    p = tmp_path / "whole.warc.gz"
+    p.write_bytes(_whole_stream(shared_data, copies=3))
+    recs = list(iter_warc(str(p), max_record_bytes=1 << 20))
+    assert [(r.record_type, r.record_id, r.error) for r in recs] == [
+        (r.record_type, r.record_id, r.error) for r in per_record * 3
+    ]
+    assert all(r.offset == 0 and r.record_offset is not None for r in recs)
+    responses = [r for r in recs if r.record_type == "response" and not r.error]
+    for rec in responses[:: max(1, len(responses) // 12)] + responses[-1:]:
+        html = read_record_at(str(p), rec.offset, rec.length, rec.record_offset)
+        assert html == decode_html(rec.payload, rec.charset)[0]
+
+
+@pytest.mark.parametrize("damage", ["truncate", "corrupt"])
+def test_whole_stream_gzip_damage_keeps_records_before(tmp_path, shared_data, damage):
+    data = _whole_stream(shared_data)
+    whole = [r.record_id for r in iter_warc(_write(tmp_path / "ok.warc.gz", data))]
+    cut = len(data) // 2
+    bad = data[:cut] if damage == "truncate" else data[:cut] + b"\xff" * 64 + data[cut + 64 :]
+    recs = list(iter_warc(_write(tmp_path / "bad.warc.gz", bad)))
+    good = [r.record_id for r in recs if not r.error]
+    assert 0 < len(good) < len(whole) and good == whole[: len(good)]
+    assert recs[-1].error == ("truncated_gzip" if damage == "truncate" else "corrupt_gzip")
+
+
+def _write(path, data: bytes) -> str:
+    path.write_bytes(data)
+    return str(path)
+
+
 def test_request_records_are_typed(tmp_path):
     p = write_warc(tmp_path / "r.warc", [request_record("http://a.example/0"), _records(1)[0]])
     assert dict(_kinds(p)) == {"request": 1, "response": 1}
