@@ -325,26 +325,34 @@ class _GunzipStream:
         return data
 
 
-def _holds_several_records(head: bytes) -> bool:
-    """True when the gzip member that `head` (a file's first compressed bytes) begins holds more
-    than one WARC record: a WARC gzipped as one stream, as `gzip file.warc` makes. Judged on its
-    first record and what follows it, decompressing no more of `head` than that takes; a first
-    record longer than `head` holds reads as per-record gzip."""
+def _holds_several_records(win: _Window, cap: int) -> bool:
+    """True when a gzip file's first member holds more than one WARC record: a WARC gzipped as
+    one stream, as `gzip file.warc` makes. Judged on the member's first record (at most `cap`
+    bytes) and what follows it, decompressing no more than that takes; the compressed bytes read
+    stay in `win` for the reader that follows."""
     d = _inflater(31)
-    out, fed = b"", 0
+    parts: list[bytes] = []
+    size, fed, end = 0, 0, None  # end: where the first record ends, once its header is read
     try:
-        while fed < len(head) and not d.eof:
-            out += d.decompress(head[fed : fed + FEED])
-            fed += FEED
-            if not out.startswith(WARC_MAGIC[: len(out)]):
-                return False  # not a WARC record: leave it to per-member framing
-            hend = out.find(b"\r\n\r\n", 0, MAX_HEADER_BYTES)
-            m = _CLEN.search(out, 0, hend) if hend >= 0 else None
-            if hend < 0 and len(out) >= MAX_HEADER_BYTES or (hend >= 0 and m is None):
-                return False  # not a readable first record: leave it to per-member framing
-            if m is not None and len(out) >= hend + 4 + int(m.group(1)) + 16:
-                rest = out[hend + 4 + int(m.group(1)) :]
-                return rest.lstrip(b"\r\n").startswith(WARC_MAGIC)
+        while not d.eof and size <= cap + 16:
+            if fed >= win.end and not win.fill(fed + 1):  # reads on by CHUNK
+                return False
+            piece = d.decompress(win.view(fed, fed + FEED))
+            fed = min(fed + FEED, win.end)
+            parts.append(piece)
+            size += len(piece)
+            if end is None:
+                head = b"".join(parts)[:MAX_HEADER_BYTES]
+                if not head.startswith(WARC_MAGIC[: len(head)]):
+                    return False  # not a WARC record: leave it to per-member framing
+                hend = head.find(b"\r\n\r\n")
+                m = _CLEN.search(head, 0, hend) if hend >= 0 else None
+                if (hend < 0 and len(head) >= MAX_HEADER_BYTES) or (hend >= 0 and m is None):
+                    return False  # not a readable first record: leave it to per-member framing
+                if m is not None:
+                    end = hend + 4 + int(m.group(1))
+            if end is not None and size >= end + 16:
+                return b"".join(parts)[end:].lstrip(b"\r\n").startswith(WARC_MAGIC)
     except (_InflateError, zlib.error):
         return False
     return False
@@ -438,7 +446,7 @@ def iter_warc(url: str, max_record_bytes: int = 10 << 20) -> Iterator[WarcRecord
             raise WarcOpenError(f"cannot read WARC {url}: {type(e).__name__}: {e}") from e
         gz = win.buf[:3] == GZIP_MAGIC
         cap = max_record_bytes + MAX_HEADER_BYTES
-        if gz and _holds_several_records(win.buf):
+        if gz and _holds_several_records(win, cap):
             yield from _iter_stream(win, f, cap)
             return
         frames = _frame_gzip(win, cap) if gz else _frame_plain(win, cap)

@@ -187,6 +187,18 @@ def test_whole_stream_gzip_damage_keeps_records_before(tmp_path, shared_data, da
     assert recs[-1].error == ("truncated_gzip" if damage == "truncate" else "corrupt_gzip")
 
 
+def test_whole_stream_gzip_with_a_large_first_record(tmp_path):
+    """A first record larger than the first read (1 MB compressed) still reveals a one-stream file."""
+    import random
+
+    big = response_record("http://big.example/", b"<html><body>" + random.Random(0).randbytes(3 << 20))
+    p = tmp_path / "s.warc.gz"
+    p.write_bytes(gzip.compress(big + b"".join(_records(3))))
+    recs = list(iter_warc(str(p)))
+    assert [r.url for r in recs] == ["http://big.example/"] + [f"http://a.example/{i}" for i in range(3)]
+    assert all(r.record_offset is not None and not r.error for r in recs)
+
+
 def _write(path, data: bytes) -> str:
     path.write_bytes(data)
     return str(path)
