@@ -36,24 +36,29 @@ def reextract_shard(in_path: str, out_path: str, dropped_path: str, min_chars: i
     dropped table with their reason."""
     from corpus.extract import extract_math
     from corpus.tokens import count_tokens
-    from corpus.warc import read_record_at
+    from corpus.warc import read_records_at
 
     t = shards.read_table(in_path)
     rows = t.to_pylist()
-    kept, dropped, reasons = [], [], {}
-    for row in rows:
-        reason = None
-        try:
-            html = read_record_at(
-                row["warc_path"], row["warc_offset"], row["warc_length"], row.get("warc_record_offset")
-            )
-        except (OSError, ValueError) as e:  # a bad record is counted and set aside, never fatal
-            log.warning("re-reading %s failed: %s", row["url"], e)
-            reason, res = "warc_unreadable", None
-        else:
+    # Re-read file by file (records of a gunzipped-stream WARC in one pass), results by row.
+    by_file: dict[str, list[int]] = {}
+    for i, row in enumerate(rows):
+        by_file.setdefault(row["warc_path"], []).append(i)
+    results: list[tuple[str | None, Any]] = [(None, None)] * len(rows)
+    for path, idx in by_file.items():
+        places = [
+            (rows[i]["warc_offset"], rows[i]["warc_length"], rows[i].get("warc_record_offset")) for i in idx
+        ]
+        for j, html in read_records_at(path, places):
+            row = rows[idx[j]]
+            if isinstance(html, Exception):  # a bad record is counted and set aside, never fatal
+                log.warning("re-reading %s failed: %s", row["url"], html)
+                results[idx[j]] = ("warc_unreadable", None)
+                continue
             res = extract_math(html, url=row["url"])
-            if not res.ok:
-                reason = f"extract_{res.reason}"
+            results[idx[j]] = (None if res.ok else f"extract_{res.reason}", res)
+    kept, dropped, reasons = [], [], {}
+    for row, (reason, res) in zip(rows, results):
         text = res.text if res is not None else ""
         if reason is None and len(text.strip()) < min_chars:
             reason = "extract_too_short"

@@ -12,6 +12,10 @@ record's exact compressed offset and length, resynchronises at the next gzip mag
 line, and checks each record's Content-Length against its member, so one bad record costs one
 record. The exact offsets also make `read_record_at` possible without rescanning.
 
+A file that is not one record per gzip member (gzipped as one stream, or cut into blocks as
+bgzip does) is recognised from its first member and read from its gunzipped stream instead; its
+records are then addressed by their position in that stream (`record_offset`).
+
 Every yielded `WarcRecord` is either a parsed record or an error (`error` set) with its position,
 so callers count what was skipped instead of losing it.
 """
@@ -282,67 +286,81 @@ def _frame_plain(
 
 
 class _GunzipStream:
-    """A file-like view of a gzip stream's decompressed bytes, over every member in turn, starting
-    with the compressed bytes `head` already read from `f`. It never raises on bad data: a corrupt
-    or truncated stream ends it, with `error` set; `pos` counts the bytes returned."""
+    """A file-like view of a gzip stream's decompressed bytes, over every member in turn (zero
+    padding between members skipped), starting with the compressed bytes `head` already read
+    from `f`. Memory stays bounded whatever the compression ratio (each inflate call returns at
+    most CHUNK bytes). It never raises on bad data: a corrupt or truncated stream ends it with
+    `error` set. `pos` counts the bytes returned."""
 
     def __init__(self, head: bytes, f):
-        self.pending, self.f = head, f
-        self.d, self.fed = _inflater(31), 0  # fed: compressed bytes given to the current member
-        self.out = b""  # decompressed, not yet returned
+        self.f = f
+        self.src, self.si = head, 0  # compressed bytes, and how many of them the inflater took
+        self.d, self.fed = _inflater(31), 0  # fed: compressed bytes the current member took
+        self.out, self.oi = bytearray(), 0  # decompressed bytes; out[oi:] not yet returned
         self.pos = 0
         self.error: str | None = None
         self.done = False
 
-    def _compressed(self) -> bytes:
-        if self.pending:
-            chunk, self.pending = self.pending[:FEED], self.pending[FEED:]
-            return chunk
-        return self.f.read(CHUNK)
+    def _source(self) -> bool:
+        """Some compressed bytes at src[si:]; False at the end of the file."""
+        if self.si >= len(self.src):
+            self.src, self.si = self.f.read(CHUNK), 0
+        return self.si < len(self.src)
 
     def _inflate_more(self) -> None:
-        if self.d.eof:  # a member ended: the next one starts with its unused bytes
-            rest = self.d.unused_data.lstrip(b"\0")  # tolerate zero padding between members
+        if self.d.eof:  # a member ended: the next one starts where its input stopped
             self.d, self.fed = _inflater(31), 0
-            self.pending = rest + self.pending
-        chunk = self._compressed()
-        if not chunk:  # input ended: cleanly only between members
+        while self.fed == 0 and self._source():  # between members: skip zero padding
+            rest = self.src[self.si :]
+            self.si += len(rest) - len(rest.lstrip(b"\0"))
+            if self.si < len(self.src):
+                break
+        if not self._source():  # input ended: cleanly only between members
             self.done = True
-            self.error = "truncated_gzip" if self.fed and not self.d.eof else None
+            self.error = "truncated_gzip" if self.fed else None
             return
-        self.fed += len(chunk)
+        chunk = self.src[self.si : self.si + FEED]
         try:
-            self.out += self.d.decompress(chunk)
+            piece = self.d.decompress(chunk, CHUNK)
         except (_InflateError, zlib.error):
             self.done, self.error = True, "corrupt_gzip"
+            return
+        left = self.d.unused_data if self.d.eof else self.d.unconsumed_tail
+        self.si += len(chunk) - len(left)
+        self.fed += len(chunk) - len(left)
+        self.out += piece
 
     def read(self, n: int) -> bytes:
-        """Up to `n` decompressed bytes (fewer only at the end)."""
-        while len(self.out) < n and not self.done:
+        """`n` decompressed bytes (fewer only at the end)."""
+        while len(self.out) - self.oi < n and not self.done:
             self._inflate_more()
-        data, self.out = self.out[:n], self.out[n:]
+        data = bytes(self.out[self.oi : self.oi + n])
+        self.oi += len(data)
+        if self.oi >= CHUNK:  # drop what was returned (cheap at a bytearray's front)
+            del self.out[: self.oi]
+            self.oi = 0
         self.pos += len(data)
         return data
 
 
 def _holds_several_records(win: _Window, cap: int) -> bool:
-    """True when a gzip file's first member holds more than one WARC record: a WARC gzipped as
-    one stream, as `gzip file.warc` makes. Judged on the member's first record (at most `cap`
-    bytes) and what follows it, decompressing no more than that takes; the compressed bytes read
-    stay in `win` for the reader that follows."""
+    """True when a gzip file is not one WARC record per member, so that its records must be read
+    from the gunzipped stream: its first member holds more than one record (a WARC gzipped as one
+    stream, as `gzip file.warc` makes), or ends inside its first record (a stream cut into fixed
+    blocks, as bgzip makes). Decompresses the first record (up to 4 x `cap` bytes) and a few bytes
+    after it; the compressed bytes read stay in `win` for the reader that follows."""
     d = _inflater(31)
-    parts: list[bytes] = []
+    head, tail = b"", b""
     size, fed, end = 0, 0, None  # end: where the first record ends, once its header is read
     try:
-        while not d.eof and size <= cap + 16:
+        while size <= 4 * cap:
             if fed >= win.end and not win.fill(fed + 1):  # reads on by CHUNK
-                return False
-            piece = d.decompress(win.view(fed, fed + FEED))
-            fed = min(fed + FEED, win.end)
-            parts.append(piece)
-            size += len(piece)
+                return False  # the file ends inside the first member: per-member framing says how
+            chunk = win.view(fed, fed + FEED)
+            piece = d.decompress(chunk, CHUNK)
+            fed += len(chunk) - len(d.unused_data if d.eof else d.unconsumed_tail)
             if end is None:
-                head = b"".join(parts)[:MAX_HEADER_BYTES]
+                head = (head + piece)[:MAX_HEADER_BYTES]
                 if not head.startswith(WARC_MAGIC[: len(head)]):
                     return False  # not a WARC record: leave it to per-member framing
                 hend = head.find(b"\r\n\r\n")
@@ -351,8 +369,13 @@ def _holds_several_records(win: _Window, cap: int) -> bool:
                     return False  # not a readable first record: leave it to per-member framing
                 if m is not None:
                     end = hend + 4 + int(m.group(1))
-            if end is not None and size >= end + 16:
-                return b"".join(parts)[end:].lstrip(b"\r\n").startswith(WARC_MAGIC)
+            if end is not None and size + len(piece) > end:
+                tail += piece[max(0, end - size) :][:64]
+            size += len(piece)
+            if len(tail.lstrip(b"\r\n")) >= len(WARC_MAGIC):
+                return tail.lstrip(b"\r\n").startswith(WARC_MAGIC)
+            if d.eof:  # the member ended: inside its first record (blocks), or after it (per record)
+                return end is None or size < end
     except (_InflateError, zlib.error):
         return False
     return False
@@ -360,7 +383,8 @@ def _holds_several_records(win: _Window, cap: int) -> bool:
 
 def _split_member(data: bytes) -> tuple[bytes, str | None, list[bytes]]:
     """Check a gzip member holds exactly one record whose Content-Length fits; returns
-    (record, error, further records) — further records only for whole-file-gzip WARCs."""
+    (record, error, further records) — further records only for a member holding several (in a
+    file whose first member holds one: those share the member's offset, see docs/ingest.md)."""
     if not data.startswith(WARC_MAGIC):
         return data, "invalid_warc_header", []
     hend = data.find(b"\r\n\r\n", 0, MAX_HEADER_BYTES)
@@ -481,21 +505,30 @@ def iter_warc(url: str, max_record_bytes: int = 10 << 20) -> Iterator[WarcRecord
 
 
 def _iter_stream(win: _Window, f, cap: int) -> Iterator[WarcRecord]:
-    """The records of a WARC gzipped as one stream, framed in the gunzipped bytes; each keeps its
-    position there (`record_offset`, `length`) so `read_payload_at` can find it again. Damage in
-    a deflate stream cannot be skipped: the rest of the file after it is one error record."""
+    """The records of a WARC read from its gunzipped stream (see `_holds_several_records`), framed
+    in the gunzipped bytes; each keeps its position there (`record_offset`, `length`) so
+    `read_payload_at` can find it again. Damage inside a deflate stream cannot be skipped: the rest
+    of the file after it is one error row (a record cut by it included)."""
     z = _GunzipStream(win.buf[: win.end - win.start], f)
+    last: WarcRecord | None = None  # held back one frame: a stream error may end it
     for offset, length, raw, err in _frame_plain(_Window(z), cap):
+        if last is not None:
+            yield last
         if raw is None:
-            rec = WarcRecord(0, length, record_offset=offset, error=err)
+            last = WarcRecord(0, length, record_offset=offset, error=err)
         else:
-            rec = _parse(raw, 0, length, keep_payload=err is None)
-            rec.record_offset = offset
+            last = _parse(raw, 0, length, keep_payload=err is None)
+            last.record_offset = offset
             if err:
-                rec.error = err
-        yield rec
-    if z.error:
-        yield WarcRecord(0, 0, record_offset=z.pos, error=z.error)
+                last.error = err
+    if z.error and last is not None and last.error and last.record_offset + last.length >= z.pos:
+        last = WarcRecord(0, z.pos - last.record_offset, record_offset=last.record_offset, error=z.error)
+    elif z.error:
+        if last is not None:
+            yield last
+        last = WarcRecord(0, 0, record_offset=z.pos, error=z.error)
+    if last is not None:
+        yield last
 
 
 # ---------------------------------------------------------------- random access
@@ -516,18 +549,65 @@ def read_payload_at(warc_path: str, offset: int, length: int, record_offset: int
             while z.pos < record_offset and not z.done:
                 z.read(min(CHUNK, record_offset - z.pos))
             raw = z.read(length) if z.pos == record_offset else b""
+    return _reparsed(raw, warc_path, offset, length, record_offset)
+
+
+def _reparsed(raw: bytes, warc_path: str, offset: int, length: int, record_offset: int | None) -> WarcRecord:
     rec = _parse(raw, offset, length, keep_payload=True)
     if rec.error:
-        raise ValueError(f"no readable WARC record at {warc_path}@{offset}+{length}: {rec.error}")
+        where = f"{warc_path}@{offset}+{length}" + (
+            f" (gunzipped at {record_offset})" if record_offset is not None else ""
+        )
+        raise ValueError(f"no readable WARC record at {where}: {rec.error}")
     rec.record_offset = record_offset
     return rec
 
 
 def read_record_at(warc_path: str, offset: int, length: int, record_offset: int | None = None) -> str:
     """The decoded HTML of the record at `offset` (length `length`; `record_offset` for a WARC
-    gzipped as one stream) in `warc_path`.
+    read from its gunzipped stream) in `warc_path`.
 
-    Later stages (the math extractor) use this to re-read a selected page without rescanning.
+    Later stages (the math extractor) use this to re-read a selected page without rescanning the
+    file; a gunzipped-stream record is found by decompressing up to it (`read_records_at` reads
+    many in one pass).
     """
     rec = read_payload_at(warc_path, offset, length, record_offset)
     return decode_html(rec.payload or b"", rec.charset)[0]
+
+
+def read_records_at(
+    warc_path: str, places: list[tuple[int, int, int | None]]
+) -> Iterator[tuple[int, str | Exception]]:
+    """The decoded HTML of many records of one file, given as (offset, length, record_offset)
+    places: yields (index in `places`, html) or (index, the error) for each, in reading order.
+    Records of a gunzipped stream are read in one forward pass over it, not one pass each."""
+    stream = sorted((p[2], i) for i, p in enumerate(places) if p[2] is not None)
+    for i, (offset, length, record_offset) in enumerate(places):
+        if record_offset is None:
+            try:
+                yield i, read_record_at(warc_path, offset, length)
+            except (OSError, ValueError) as e:
+                yield i, e
+    if not stream:
+        return
+    done: dict[int, str | Exception] = {}  # by record_offset: a place asked for twice is read once
+    try:
+        with fsspec.open(warc_path, "rb") as f:
+            f.seek(places[stream[0][1]][0])  # every record of a file shares its stream's start
+            z = _GunzipStream(b"", f)
+            for record_offset, i in stream:
+                if record_offset not in done:
+                    while z.pos < record_offset and not z.done:
+                        z.read(min(CHUNK, record_offset - z.pos))
+                    raw = z.read(places[i][1]) if z.pos == record_offset else b""
+                    try:
+                        rec = _reparsed(raw, warc_path, places[i][0], places[i][1], record_offset)
+                        done[record_offset] = decode_html(rec.payload or b"", rec.charset)[0]
+                    except ValueError as e:
+                        done[record_offset] = e
+                yield i, done[record_offset]
+    except OSError as e:  # the file failed: the places not answered yet get the error
+        answered = set(done)
+        for record_offset, i in stream:
+            if record_offset not in answered:
+                yield i, e

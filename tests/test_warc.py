@@ -46,6 +46,8 @@ def _urls(path) -> list[str]:
 def test_real_warcs_record_counts_match_warcio(shared_data, rel, expected):
     # expected counts are the ones shared/data/README.md reports from warcio 1.8.1
     assert dict(_kinds(shared_data / rel)) == expected
+    # one record per gzip member (or plain): addressed by file offset, never as a gunzipped stream
+    assert all(r.record_offset is None for r in iter_warc(str(shared_data / rel)))
 
 
 def test_offsets_reread_every_response(shared_data):
@@ -185,6 +187,69 @@ def test_whole_stream_gzip_damage_keeps_records_before(tmp_path, shared_data, da
     good = [r.record_id for r in recs if not r.error]
     assert 0 < len(good) < len(whole) and good == whole[: len(good)]
     assert recs[-1].error == ("truncated_gzip" if damage == "truncate" else "corrupt_gzip")
+    if damage == "truncate":  # the record cut by the end is part of that one row
+        assert recs[-2].error is None
+
+
+def _plain(shared_data) -> bytes:
+    return gzip.decompress((shared_data / "warc_resiliparse/warcfile.warc.gz").read_bytes())
+
+
+@pytest.mark.parametrize("layout", ["padded", "concatenated", "blocks"])
+def test_gunzipped_stream_layouts(tmp_path, shared_data, layout):
+    """Streams with 40 KB of zero padding between members, two one-stream files concatenated, and
+    a file cut into 64 KB blocks gzipped separately (bgzip style): every record, each re-read."""
+    plain = _plain(shared_data)
+    one = gzip.compress(plain)
+    if layout == "padded":
+        data, n = one + b"\0" * 40_000 + one, 2
+    elif layout == "concatenated":
+        data, n = one + one, 2
+    else:
+        data, n = b"".join(gzip.compress(plain[i : i + 65536]) for i in range(0, len(plain), 65536)), 1
+    p = _write(tmp_path / "s.warc.gz", data)
+    expected = [r.record_id for r in iter_warc(str(shared_data / "warc_resiliparse/warcfile.warc.gz"))] * n
+    recs = list(iter_warc(p))
+    assert [r.record_id for r in recs] == expected and not any(r.error for r in recs)
+    responses = [r for r in recs if r.record_type == "response"]
+    for rec in responses[::5]:
+        assert (
+            read_record_at(p, rec.offset, rec.length, rec.record_offset)
+            == decode_html(rec.payload, rec.charset)[0]
+        )
+
+
+def test_gunzipped_stream_memory_stays_bounded(tmp_path):
+    """A 64 MB run of zeros (1,000:1 in gzip) between pages: skipped as too large with bounded
+    memory, the pages around it read."""
+    import tracemalloc
+
+    zeros = response_record("http://zeros.example/", b"<html>" + b"\0" * (64 << 20))
+    p = _write(tmp_path / "z.warc.gz", gzip.compress(_records(1)[0] + zeros + _records(2)[1]))
+    tracemalloc.start()
+    recs = [(r.url, r.error) for r in iter_warc(p, max_record_bytes=1 << 20)]
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert recs == [
+        ("http://a.example/0", None),
+        ("http://zeros.example/", "too_large"),
+        ("http://a.example/1", None),
+    ]
+    assert peak < 24 << 20, peak
+
+
+def test_read_records_at_reads_a_stream_in_one_pass(tmp_path, shared_data):
+    from corpus.warc import read_records_at
+
+    p = _write(tmp_path / "s.warc.gz", gzip.compress(_plain(shared_data)))
+    recs = [r for r in iter_warc(p) if r.record_type == "response"]
+    places = [(r.offset, r.length, r.record_offset) for r in reversed(recs)]  # any order
+    places.append((0, 100, 10**9))  # past the end: an error for that place only
+    got = dict(read_records_at(p, places))
+    assert sorted(got) == list(range(len(places)))
+    assert isinstance(got[len(places) - 1], ValueError)
+    for i, r in enumerate(reversed(recs)):
+        assert got[i] == decode_html(r.payload, r.charset)[0]
 
 
 def test_whole_stream_gzip_with_a_large_first_record(tmp_path):
