@@ -58,7 +58,7 @@ def replay_mix(new: list, history: list, ratio: float, rng: random.Random) -> li
 class RewardModel:
     """Scores (question, solution) pairs; `continual_train` updates it with replay."""
 
-    def __init__(self, path: str, cfg: RewardModelConfig | None = None):
+    def __init__(self, path: str, cfg: RewardModelConfig | None = None, device: torch.device | str = "cpu"):
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
         self.cfg = cfg or RewardModelConfig()
@@ -66,9 +66,10 @@ class RewardModel:
         if self.tok.pad_token_id is None:
             self.tok.pad_token = self.tok.eos_token
         self.tok.truncation_side = "left"  # keep the end of the solution, where the answer is
+        self.device = torch.device(device)  # the policy's: scoring runs beside it
         self.model = AutoModelForSequenceClassification.from_pretrained(
             path, num_labels=1, dtype=torch.float32
-        )
+        ).to(self.device)
         self.model.config.pad_token_id = self.tok.pad_token_id  # the head pools the last non-pad token
         self.history: list[tuple[str, str, float]] = []
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=self.cfg.lr, weight_decay=0.0)
@@ -78,7 +79,7 @@ class RewardModel:
 
         texts = [prompt_text(self.tok, q) + " " + s for q, s in zip(questions, solutions)]
         self.tok.padding_side = "right"
-        return self.tok(
+        enc = self.tok(
             texts,
             return_tensors="pt",
             padding=True,
@@ -86,6 +87,7 @@ class RewardModel:
             max_length=self.cfg.max_length,
             add_special_tokens=False,
         )
+        return {k: v.to(self.device) for k, v in enc.items()}
 
     @torch.no_grad()
     def score(self, questions: list[str], solutions: list[str], batch_size: int = 64) -> list[float]:
@@ -108,7 +110,7 @@ class RewardModel:
             for s in range(0, len(mix), self.cfg.batch_size):
                 batch = mix[s : s + self.cfg.batch_size]
                 enc = self._encode([b[0] for b in batch], [b[1] for b in batch])
-                labels = torch.tensor([float(b[2]) for b in batch])
+                labels = torch.tensor([float(b[2]) for b in batch], device=self.device)
                 logits = self.model(**enc).logits[:, 0].float()
                 loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, labels)
                 loss.backward()

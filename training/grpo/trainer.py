@@ -557,7 +557,7 @@ class GRPOTrainer:
 
         cfg, rcfg = self.cfg, self.cfg.reward_model
         if self.reward_model is None:
-            self.reward_model = RewardModel(rcfg.base or cfg.model, rcfg)
+            self.reward_model = RewardModel(rcfg.base or cfg.model, rcfg, self.accelerator.device)
         qs = self.rng.sample(self.train_rows, min(rcfg.questions_per_iteration, len(self.train_rows)))
         ro = self.sample(qs, rcfg.samples_per_question)
         texts = self.tok.batch_decode(ro.completion_ids, skip_special_tokens=True)
