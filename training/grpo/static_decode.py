@@ -13,9 +13,10 @@ residual), reading the HF model's own weights and its own rotary embedding, with
 - rows with equal prefixes merged: the G rows of a question share one cache row (a slot) and one
   forward until they draw different tokens, when the slot splits (its cache row copied to a new
   slot). Each row still draws its own token from its own uniform, so the samples are those of one
-  slot per row (up to float rounding: products over fewer rows). A confident policy repeats itself: on the embedded task the 64 rows of a step
-  occupy 10–16 slots on average (8 at the start), and sampling took 0.049–0.053 instead of
-  0.062–0.064 s a step;
+  slot per row (up to float rounding: products over fewer rows). A confident policy repeats
+  itself: on the embedded task the 64 rows of a step occupy 10–16 slots on average (8 at the
+  start); sampling took 0.049–0.053 s a step instead of 0.062–0.064 s, and 0.040–0.050 s with the
+  fp32 cache below;
 - llama_math.py's layer arithmetic: fused q/k/v and gate/up products, RoPE as one complex product
   on permuted heads, RMSNorm scales folded into the products that follow;
 - keys cached transposed ([N, KV, D, L]), so the score product reads a slice with unit stride
@@ -24,11 +25,10 @@ residual), reading the HF model's own weights and its own rotary embedding, with
 - under autocast (bf16), the projection weights cast once, not in every product of every step;
   the softmax in fp32, the residual stream and norms in the model's dtype. The KV cache and the
   attention products are in the product dtype (bf16) on a GPU and in the model's dtype (fp32, as
-  GRPO loads it) on a CPU: there a step's
-  batched products are many tiny matrices, where oneDNN's bf16 path costs ~3x fp32's per call at
-  8–32 slots (microbenchmark), and merged sampling ran 13–14% faster with an fp32 cache in two
-  interleaved A/Bs (44.1 vs 51.3 and 48.2 vs 55.7 ms). Without merging (64 slots) a bf16 cache had
-  been 6–8% faster;
+  GRPO loads it) on a CPU: there a step's batched products are many tiny matrices, where oneDNN's
+  bf16 path costs ~3x fp32's per call at 8–32 slots (microbenchmark), and merged sampling ran
+  13–14% faster with an fp32 cache in two interleaved A/Bs (44.1 vs 51.3 and 48.2 vs 55.7 ms).
+  Without merging (64 slots) a bf16 cache had been 6–8% faster;
 - float32 projections on oneDNN's kernel (linear.py), not MKL's generic path on AMD CPUs;
 - sampling by inverse CDF on one uniform draw per row (`torch.multinomial` draws an exponential per
   vocabulary entry, which was ~0.5 ms per token here).
@@ -77,7 +77,8 @@ def generate_static(
     `merge_prefixes`: rows whose tokens so far are equal (same question, same completion prefix)
     share one forward and one cache row (a *slot*) until they sample different tokens; each row
     still draws its own token from its own uniform, so the result is the unmerged one up to float
-    rounding (products over fewer rows; False: one slot per row). All G rows of a question start in one slot (the prompt's).
+    rounding (products over fewer rows). All G rows of a question start in one slot (the
+    prompt's). False: one slot per row.
     """
     from training.grpo.logprobs import position_ids_from_mask
     from training.grpo.rollout import Draws
