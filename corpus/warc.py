@@ -330,6 +330,13 @@ class _GunzipStream:
         self.fed += len(chunk) - len(left)
         self.out += piece
 
+    def read_at(self, pos: int, n: int) -> bytes:
+        """`n` decompressed bytes from position `pos` (not before the current one), skipping
+        forward to it; b"" when the stream ends before `pos`."""
+        while self.pos < pos and not self.done:
+            self.read(min(CHUNK, pos - self.pos))
+        return self.read(n) if self.pos == pos else b""
+
     def read(self, n: int) -> bytes:
         """`n` decompressed bytes (fewer only at the end)."""
         while len(self.out) - self.oi < n and not self.done:
@@ -361,14 +368,9 @@ def _holds_several_records(win: _Window, cap: int) -> bool:
             fed += len(chunk) - len(d.unused_data if d.eof else d.unconsumed_tail)
             if end is None:
                 head = (head + piece)[:MAX_HEADER_BYTES]
-                if not head.startswith(WARC_MAGIC[: len(head)]):
-                    return False  # not a WARC record: leave it to per-member framing
-                hend = head.find(b"\r\n\r\n")
-                m = _CLEN.search(head, 0, hend) if hend >= 0 else None
-                if (hend < 0 and len(head) >= MAX_HEADER_BYTES) or (hend >= 0 and m is None):
+                end = _first_block_end(head)
+                if end is not None and end < 0:
                     return False  # not a readable first record: leave it to per-member framing
-                if m is not None:
-                    end = hend + 4 + int(m.group(1))
             if end is not None and size + len(piece) > end:
                 tail += piece[max(0, end - size) :][:64]
             size += len(piece)
@@ -381,17 +383,26 @@ def _holds_several_records(win: _Window, cap: int) -> bool:
     return False
 
 
+def _first_block_end(data: bytes) -> int | None:
+    """Where the block of the record starting `data` ends (headers + Content-Length): -1 when
+    `data` cannot start a record (no `WARC/`, headers without a Content-Length or longer than
+    MAX_HEADER_BYTES), None while its headers are still incomplete."""
+    if not data.startswith(WARC_MAGIC[: len(data)]):
+        return -1
+    hend = data.find(b"\r\n\r\n", 0, MAX_HEADER_BYTES)
+    if hend < 0:
+        return -1 if len(data) >= MAX_HEADER_BYTES else None
+    m = _CLEN.search(data, 0, hend)
+    return hend + 4 + int(m.group(1)) if m else -1
+
+
 def _split_member(data: bytes) -> tuple[bytes, str | None, list[bytes]]:
     """Check a gzip member holds exactly one record whose Content-Length fits; returns
     (record, error, further records) — further records only for a member holding several (in a
     file whose first member holds one: those share the member's offset, see docs/ingest.md)."""
-    if not data.startswith(WARC_MAGIC):
+    end = _first_block_end(data)
+    if end is None or end < 0:  # the member is whole: incomplete headers are invalid ones
         return data, "invalid_warc_header", []
-    hend = data.find(b"\r\n\r\n", 0, MAX_HEADER_BYTES)
-    m = _CLEN.search(data, 0, hend) if hend >= 0 else None
-    if m is None:
-        return data, "invalid_warc_header", []
-    end = hend + 4 + int(m.group(1))
     if end > len(data):
         return data, "bad_content_length", []
     rest = data[end:]
@@ -545,10 +556,7 @@ def read_payload_at(warc_path: str, offset: int, length: int, record_offset: int
             if raw[:3] == GZIP_MAGIC:
                 raw = zlib.decompressobj(31).decompress(raw)
         else:
-            z = _GunzipStream(b"", f)
-            while z.pos < record_offset and not z.done:
-                z.read(min(CHUNK, record_offset - z.pos))
-            raw = z.read(length) if z.pos == record_offset else b""
+            raw = _GunzipStream(b"", f).read_at(record_offset, length)
     return _reparsed(raw, warc_path, offset, length, record_offset)
 
 
@@ -597,9 +605,7 @@ def read_records_at(
             z = _GunzipStream(b"", f)
             for record_offset, i in stream:
                 if record_offset not in done:
-                    while z.pos < record_offset and not z.done:
-                        z.read(min(CHUNK, record_offset - z.pos))
-                    raw = z.read(places[i][1]) if z.pos == record_offset else b""
+                    raw = z.read_at(record_offset, places[i][1])
                     try:
                         rec = _reparsed(raw, warc_path, places[i][0], places[i][1], record_offset)
                         done[record_offset] = decode_html(rec.payload or b"", rec.charset)[0]
