@@ -484,35 +484,41 @@ def iter_warc(url: str, max_record_bytes: int = 10 << 20) -> Iterator[WarcRecord
         if gz and _holds_several_records(win, cap):
             yield from _iter_stream(win, f, cap)
             return
-        frames = _frame_gzip(win, cap) if gz else _frame_plain(win, cap)
-        for offset, length, raw, err in frames:
-            if raw is None:
-                yield WarcRecord(offset, length, error=err)
+        if not gz:
+            for frame in _frame_plain(win, cap):
+                yield _record(*frame)
+            return
+        for offset, length, raw, err in _frame_gzip(win, cap):
+            if raw is None or err:
+                yield _record(offset, length, raw, err)
                 continue
-            if err == "too_large":
-                rec = _parse(raw, offset, length, keep_payload=False)
-                rec.error = "too_large"
+            raw, err, more = _split_member(raw)
+            if err:
+                rec = _parse(raw, offset, length, keep_payload=False) if err == "bad_content_length" else None
+                if rec is None or rec.error:
+                    rec = WarcRecord(offset, length)
+                rec.error = err
                 yield rec
                 continue
-            more: list[bytes] = []
-            if gz:
-                raw, err, more = _split_member(raw)
-                if err:
-                    rec = (
-                        _parse(raw, offset, length, keep_payload=False)
-                        if err == "bad_content_length"
-                        else None
-                    )
-                    if rec is None or rec.error:
-                        rec = WarcRecord(offset, length)
-                    rec.error = err
-                    yield rec
-                    continue
             yield _parse(raw, offset, length, keep_payload=True)
             for extra in more:  # a later member holding several records: they share its offset
                 rec = _parse(extra, offset, length, keep_payload=True)
                 rec.extra["shared_member"] = True
                 yield rec
+
+
+def _record(
+    offset: int, length: int, raw: bytes | None, err: str | None, record_offset: int | None = None
+) -> WarcRecord:
+    """A frame as a record: parsed (payload kept when the frame is whole), or its error with what
+    its headers say (`too_large`, `truncated_record` frames carry the headers only)."""
+    if raw is None:
+        return WarcRecord(offset, length, record_offset=record_offset, error=err)
+    rec = _parse(raw, offset, length, keep_payload=err is None)
+    rec.record_offset = record_offset
+    if err:
+        rec.error = err
+    return rec
 
 
 def _iter_stream(win: _Window, f, cap: int) -> Iterator[WarcRecord]:
@@ -525,13 +531,7 @@ def _iter_stream(win: _Window, f, cap: int) -> Iterator[WarcRecord]:
     for offset, length, raw, err in _frame_plain(_Window(z), cap):
         if last is not None:
             yield last
-        if raw is None:
-            last = WarcRecord(0, length, record_offset=offset, error=err)
-        else:
-            last = _parse(raw, 0, length, keep_payload=err is None)
-            last.record_offset = offset
-            if err:
-                last.error = err
+        last = _record(0, length, raw, err, record_offset=offset)
     if z.error and last is not None and last.error and last.record_offset + last.length >= z.pos:
         last = WarcRecord(0, z.pos - last.record_offset, record_offset=last.record_offset, error=z.error)
     elif z.error:

@@ -269,6 +269,16 @@ def _write(path, data: bytes) -> str:
     return str(path)
 
 
+def test_truncated_too_large_record_in_a_plain_file_is_counted(tmp_path):
+    """A plain WARC ending inside a record over the cap: that record is `truncated_record` (it
+    came back as a whole record with an empty payload)."""
+    big = response_record("http://big.example/", b"<html><body>" + b"x" * (3 << 20))
+    p = tmp_path / "t.warc"
+    p.write_bytes((_records(1)[0] + big)[:-1000])
+    recs = [(r.url, r.error) for r in iter_warc(str(p), max_record_bytes=1 << 20)]
+    assert recs == [("http://a.example/0", None), ("http://big.example/", "truncated_record")]
+
+
 def test_request_records_are_typed(tmp_path):
     p = write_warc(tmp_path / "r.warc", [request_record("http://a.example/0"), _records(1)[0]])
     assert dict(_kinds(p)) == {"request": 1, "response": 1}
