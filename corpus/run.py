@@ -38,7 +38,7 @@ def reextract_shard(in_path: str, out_path: str, dropped_path: str, min_chars: i
     from corpus.tokens import count_tokens
     from corpus.warc import read_records_at
 
-    t = shards.read_table(in_path)
+    t = conform(shards.read_table(in_path))  # shards older than a nullable column get it as null
     rows = t.to_pylist()
     # Re-read file by file (records of a gunzipped-stream WARC in one pass), results by row.
     by_file: dict[str, list[int]] = {}
@@ -47,7 +47,7 @@ def reextract_shard(in_path: str, out_path: str, dropped_path: str, min_chars: i
     results: list[tuple[str | None, Any]] = [(None, None)] * len(rows)
     for path, idx in by_file.items():
         places = [
-            (rows[i]["warc_offset"], rows[i]["warc_length"], rows[i].get("warc_record_offset")) for i in idx
+            (rows[i]["warc_offset"], rows[i]["warc_length"], rows[i]["warc_record_offset"]) for i in idx
         ]
         for j, html in read_records_at(path, places):
             row = rows[idx[j]]
@@ -75,7 +75,7 @@ def reextract_shard(in_path: str, out_path: str, dropped_path: str, min_chars: i
                 **{f"math_{f}": counts.get(f, 0) for f in MATH_FAMILIES},
             }
         )
-    schema = conform(t).schema
+    schema = t.schema
     out = conform(pa.Table.from_pylist(kept, schema=schema) if kept else schema.empty_table())
     shards.write_table(out, out_path)
     if dropped:

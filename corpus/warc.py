@@ -310,7 +310,7 @@ class _GunzipStream:
     def _inflate_more(self) -> None:
         if self.d.eof:  # a member ended: the next one starts where its input stopped
             self.d, self.fed = _inflater(31), 0
-        while self.fed == 0 and self._source():  # between members: skip zero padding
+        while self.fed == 0 and self._source() and self.src[self.si] == 0:  # zero padding between members
             rest = self.src[self.si :]
             self.si += len(rest) - len(rest.lstrip(b"\0"))
             if self.si < len(self.src):
@@ -579,7 +579,10 @@ def read_record_at(warc_path: str, offset: int, length: int, record_offset: int 
     file; a gunzipped-stream record is found by decompressing up to it (`read_records_at` reads
     many in one pass).
     """
-    rec = read_payload_at(warc_path, offset, length, record_offset)
+    return _html(read_payload_at(warc_path, offset, length, record_offset))
+
+
+def _html(rec: WarcRecord) -> str:
     return decode_html(rec.payload or b"", rec.charset)[0]
 
 
@@ -608,12 +611,11 @@ def read_records_at(
                     raw = z.read_at(record_offset, places[i][1])
                     try:
                         rec = _reparsed(raw, warc_path, places[i][0], places[i][1], record_offset)
-                        done[record_offset] = decode_html(rec.payload or b"", rec.charset)[0]
+                        done[record_offset] = _html(rec)
                     except ValueError as e:
                         done[record_offset] = e
                 yield i, done[record_offset]
     except OSError as e:  # the file failed: the places not answered yet get the error
-        answered = set(done)
         for record_offset, i in stream:
-            if record_offset not in answered:
+            if record_offset not in done:
                 yield i, e
