@@ -135,19 +135,12 @@ def generate_static(
     # the model's dtype), so autocast is off: its per-op dispatch is overhead here.
     with torch.autocast(device.type, enabled=False):
         for t in range(max_new_tokens):
-            tok = draws.draw(
-                logits.index_select(0, owner) if merge_prefixes else logits,
-                temperature,
-                top_p,
-                generator,
-                draw=sample_inverse_cdf,
-            )
+            row_logits = logits.index_select(0, owner)
+            tok = draws.draw(row_logits, temperature, top_p, generator, draw=sample_inverse_cdf)
             if t == max_new_tokens - 1 or draws.finished:
                 break
-            if merge_prefixes:
-                owner, slot_tok, slot_q = _split_slots(owner, tok, slot_q, logits.shape[-1], layers)
-            else:
-                slot_tok = tok
+            # Unmerged, every row owns its slot: no pair repeats, so no slot ever splits.
+            owner, slot_tok, slot_q = _split_slots(owner, tok, slot_q, logits.shape[-1], layers)
             B = slot_q.numel()
             c = P + t  # cache column of this token
             cis = cis_q[t].index_select(0, slot_q)  # [B, 1, D/2]

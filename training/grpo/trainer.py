@@ -447,7 +447,7 @@ class GRPOTrainer:
             parts = [
                 self._logprobs(model, ro, question, s)[0] for s in range(0, n, self.cfg.micro_batch_size)
             ]
-            return torch.cat(parts).clone()
+            return torch.cat(parts)
 
     def _logprobs(self, model, ro, question: torch.Tensor, start: int, with_entropy: bool = False):
         """Per-token log-probs of micro-batch rows start … start+micro_batch_size of a rollout whose
