@@ -56,6 +56,23 @@ def test_tokens():
     assert count_tokens("x^2 + y_1 = \\frac{a}{b}") == 14
 
 
+def test_tokens_table_equals_regex(shared_data):
+    """The table count equals the token pattern's match count: random text over ASCII, the BMP,
+    CJK ranges and astral planes (which take the regex), lone surrogates, and real pages."""
+    import random
+
+    from corpus.tokens import _TOKEN
+
+    rng = random.Random(0)
+    pools = [(0, 127), (0, 0xFFFF), (0x3000, 0xA000), (0xD800, 0xDFFF), (0, 0x10FFFF)]
+    texts = [
+        "".join(chr(rng.randint(*rng.choice(pools))) for _ in range(rng.randint(1, 60))) for _ in range(5000)
+    ]
+    texts += [p.read_text("utf-8", "replace") for p in sorted(shared_data.glob("html_llm_webkit/*.html"))]
+    for text in texts:
+        assert count_tokens(text) == len(_TOKEN.findall(text)), ascii(text[:80])
+
+
 def test_urls():
     assert host_of("HTTPS://Math.StackExchange.com:443/q/1") == "math.stackexchange.com"
     assert domain_of("https://math.stackexchange.com/q") == "stackexchange.com"
