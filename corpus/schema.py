@@ -40,13 +40,16 @@ DOCUMENT_FIELDS: list[pa.Field] = [
     pa.field(
         "warc_length",
         pa.int64(),
-        metadata={"doc": "byte length of the record (its gzip member); gunzipped if gzipped as one stream"},
+        metadata={
+            "doc": "byte length of the record (its gzip member); gunzipped where warc_record_offset is set"
+        },
     ),
     pa.field(
         "warc_record_offset",
         pa.int64(),
         metadata={
-            "doc": "WARC gzipped as one stream: the record's offset in the gunzipped stream; else null"
+            "doc": "record inside a gzip stream or member holding several: its offset in the bytes "
+            "gunzipped from warc_offset; else null"
         },
     ),
     pa.field(

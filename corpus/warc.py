@@ -396,10 +396,11 @@ def _first_block_end(data: bytes) -> int | None:
     return hend + 4 + int(m.group(1)) if m else -1
 
 
-def _split_member(data: bytes) -> tuple[bytes, str | None, list[bytes]]:
+def _split_member(data: bytes) -> tuple[bytes, str | None, list[tuple[int, int, bytes | None, str | None]]]:
     """Check a gzip member holds exactly one record whose Content-Length fits; returns
-    (record, error, further records) — further records only for a member holding several (in a
-    file whose first member holds one: those share the member's offset, see docs/ingest.md)."""
+    (record, error, further frames). Further frames come only from a member holding several
+    records (in a file whose first member holds one): (position in the member's gunzipped bytes,
+    length, record or None, error), as `_frame_plain` gives them."""
     end = _first_block_end(data)
     if end is None or end < 0:  # the member is whole: incomplete headers are invalid ones
         return data, "invalid_warc_header", []
@@ -410,8 +411,7 @@ def _split_member(data: bytes) -> tuple[bytes, str | None, list[bytes]]:
         return data, None, []
     # more bytes after the block: either a wrong Content-Length or several records in one member
     if rest.lstrip(b"\r\n").startswith(WARC_MAGIC):
-        win = _Window(io.BytesIO(rest))
-        more = [r for _, _, r, e in _frame_plain(win, len(rest) + 1) if r is not None and e is None]
+        more = list(_frame_plain(_Window(io.BytesIO(rest)), len(rest) + 1, base=end))
         return data[: end + 4], None, more
     return data, "bad_content_length", []
 
@@ -501,10 +501,10 @@ def iter_warc(url: str, max_record_bytes: int = 10 << 20) -> Iterator[WarcRecord
                 yield rec
                 continue
             yield _parse(raw, offset, length, keep_payload=True)
-            for extra in more:  # a later member holding several records: they share its offset
-                rec = _parse(extra, offset, length, keep_payload=True)
-                rec.extra["shared_member"] = True
-                yield rec
+            # a later member holding several records: the first is read as a per-record member,
+            # the others, like a one-stream file's, by their place in its gunzipped bytes
+            for record_offset, record_length, extra, extra_err in more:
+                yield _record(offset, record_length, extra, extra_err, record_offset=record_offset)
 
 
 def _record(
@@ -592,7 +592,7 @@ def read_records_at(
     """The decoded HTML of many records of one file, given as (offset, length, record_offset)
     places: yields (index in `places`, html) or (index, the error) for each, in reading order.
     Records of a gunzipped stream are read in one forward pass over it, not one pass each."""
-    stream = sorted((p[2], i) for i, p in enumerate(places) if p[2] is not None)
+    stream = sorted((p[0], p[2], i) for i, p in enumerate(places) if p[2] is not None)
     for i, (offset, length, record_offset) in enumerate(places):
         if record_offset is None:
             try:
@@ -601,21 +601,24 @@ def read_records_at(
                 yield i, e
     if not stream:
         return
-    done: dict[int, str | Exception] = {}  # by record_offset: a place asked for twice is read once
+    # by (stream start, record_offset): a place asked for twice is read once
+    done: dict[tuple[int, int], str | Exception] = {}
     try:
         with fsspec.open(warc_path, "rb") as f:
-            f.seek(places[stream[0][1]][0])  # every record of a file shares its stream's start
-            z = _GunzipStream(b"", f)
-            for record_offset, i in stream:
-                if record_offset not in done:
+            z, start = None, None
+            for offset, record_offset, i in stream:  # sorted: each stream read forward once
+                if offset != start:  # one stream for a one-stream file, one per multi-record member
+                    f.seek(offset)
+                    z, start = _GunzipStream(b"", f), offset
+                key = (offset, record_offset)
+                if key not in done:
                     raw = z.read_at(record_offset, places[i][1])
                     try:
-                        rec = _reparsed(raw, warc_path, places[i][0], places[i][1], record_offset)
-                        done[record_offset] = _html(rec)
+                        done[key] = _html(_reparsed(raw, warc_path, offset, places[i][1], record_offset))
                     except ValueError as e:
-                        done[record_offset] = e
-                yield i, done[record_offset]
+                        done[key] = e
+                yield i, done[key]
     except OSError as e:  # the file failed: the places not answered yet get the error
-        for record_offset, i in stream:
-            if record_offset not in done:
+        for offset, record_offset, i in stream:
+            if (offset, record_offset) not in done:
                 yield i, e

@@ -301,3 +301,38 @@ def test_expand_inputs(tmp_path, shared_data):
 def test_unopenable_file_names_it(tmp_path):
     with pytest.raises(WarcOpenError, match="nope.warc.gz"):
         list(iter_warc(str(tmp_path / "nope.warc.gz")))
+
+
+def test_later_member_holding_several_records(tmp_path):
+    """Per-record members, then one member holding three records and a stretch of garbage (a
+    one-stream WARC appended), then a per-record member again: every record in file order, the
+    garbage counted, and each page re-read from its place (the member's offset, plus its position
+    in the member's gunzipped bytes for all but the member's first record)."""
+    from corpus.warc import read_records_at
+
+    recs = _records(7)
+    data = b"".join(gzip_member(r) for r in recs[:3])
+    member_at = len(data)
+    data += gzip_member(recs[3] + recs[4] + b"\x00garbage\r\n" + recs[5]) + gzip_member(recs[6])
+    p = _write(tmp_path / "mixed.warc.gz", data)
+    got = list(iter_warc(p))
+    assert [r.url if not r.error else r.error for r in got] == [
+        *(f"http://a.example/{i}" for i in range(5)),
+        "garbage_bytes",
+        "http://a.example/5",
+        "http://a.example/6",
+    ]
+    inner = got[4:7]
+    assert got[3].offset == member_at and got[3].record_offset is None
+    assert all(r.offset == member_at and r.record_offset for r in inner)
+    assert len({r.record_offset for r in inner}) == 3
+    pages = [r for r in got if not r.error]
+    for rec in pages:
+        assert (
+            read_record_at(p, rec.offset, rec.length, rec.record_offset) == _page(int(rec.url[-1])).decode()
+        )
+    places = [(r.offset, r.length, r.record_offset) for r in reversed(pages)]
+    answers = dict(read_records_at(p, places))
+    assert [answers[i] for i in range(len(places))] == [
+        _page(int(r.url[-1])).decode() for r in reversed(pages)
+    ]
