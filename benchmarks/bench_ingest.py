@@ -394,9 +394,8 @@ def main() -> None:
                     "pipeline": name,
                     "pages_read": counted[name.removesuffix("_all_text")],
                     "pages_both": pages,
-                    "pipeline_count": median["res"][
-                        "pages"
-                    ],  # its own stats: datatrove docs read; mathmine responses
+                    # its own stats: datatrove docs read; mathmine responses
+                    "pipeline_count": median["res"]["pages"],
                     "kept": median["res"]["kept"],
                     "seconds": median["seconds"],
                     "cpu_seconds": median["cpu"],
