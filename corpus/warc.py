@@ -60,9 +60,11 @@ class WarcOpenError(OSError):
 class WarcRecord:
     """One record, or one unreadable stretch of the file (`error` set)."""
 
-    offset: int  # byte offset of the record in the file (whole-stream gzip: 0, the stream's start)
-    length: int  # byte length of the record in the file (whole-stream gzip: in the gunzipped stream)
-    record_offset: int | None = None  # whole-stream gzip only: offset in the gunzipped stream
+    offset: (
+        int  # byte offset of the record (its gzip member) in the file; with record_offset: the stream's start
+    )
+    length: int  # byte length of the record in the file; with record_offset: in the gunzipped bytes
+    record_offset: int | None = None  # inside a gzip stream or member holding several: its offset there
     record_type: str = ""
     record_id: str | None = None
     url: str | None = None
@@ -547,17 +549,29 @@ def _iter_stream(win: _Window, f, cap: int) -> Iterator[WarcRecord]:
 
 def read_payload_at(warc_path: str, offset: int, length: int, record_offset: int | None = None) -> WarcRecord:
     """Re-read one record from its file, offset and length (as stored on every document). With
-    `record_offset` (a WARC gzipped as one stream), the record is `length` bytes at that position
-    of the stream gunzipped from `offset`: found by decompressing up to it."""
+    `record_offset` (a record inside a gzip stream or member holding several), the record is
+    `length` bytes at that position of the bytes gunzipped from `offset`: found by decompressing
+    up to it."""
     with fsspec.open(warc_path, "rb") as f:
-        f.seek(offset)
         if record_offset is None:
-            raw = f.read(length)
-            if raw[:3] == GZIP_MAGIC:
-                raw = zlib.decompressobj(31).decompress(raw)
+            raw = _read_member(f, offset, length)
         else:
+            f.seek(offset)
             raw = _GunzipStream(b"", f).read_at(record_offset, length)
     return _reparsed(raw, warc_path, offset, length, record_offset)
+
+
+def _read_member(f, offset: int, length: int) -> bytes:
+    """The bytes of a record stored whole at `offset` (its gzip member, gunzipped, or plain);
+    ValueError when the member does not inflate."""
+    f.seek(offset)
+    raw = f.read(length)
+    if raw[:3] != GZIP_MAGIC:
+        return raw
+    try:
+        return _inflater(31).decompress(raw)
+    except (_InflateError, zlib.error) as e:
+        raise ValueError(f"corrupt gzip member at {offset}+{length}: {e}") from e
 
 
 def _reparsed(raw: bytes, warc_path: str, offset: int, length: int, record_offset: int | None) -> WarcRecord:
@@ -591,20 +605,22 @@ def read_records_at(
 ) -> Iterator[tuple[int, str | Exception]]:
     """The decoded HTML of many records of one file, given as (offset, length, record_offset)
     places: yields (index in `places`, html) or (index, the error) for each, in reading order.
-    Records of a gunzipped stream are read in one forward pass over it, not one pass each."""
+    The file is opened once; records of a gunzipped stream are read in one forward pass over it,
+    not one pass each."""
     stream = sorted((p[0], p[2], i) for i, p in enumerate(places) if p[2] is not None)
-    for i, (offset, length, record_offset) in enumerate(places):
-        if record_offset is None:
-            try:
-                yield i, read_record_at(warc_path, offset, length)
-            except (OSError, ValueError) as e:
-                yield i, e
-    if not stream:
-        return
-    # by (stream start, record_offset): a place asked for twice is read once
-    done: dict[tuple[int, int], str | Exception] = {}
+    done: dict[tuple[int, int], str | Exception] = {}  # stream places: one asked for twice is read once
+    answered: set[int] = set()
     try:
         with fsspec.open(warc_path, "rb") as f:
+            for i, (offset, length, record_offset) in enumerate(places):
+                if record_offset is None:
+                    try:
+                        raw = _read_member(f, offset, length)
+                        html: str | Exception = _html(_reparsed(raw, warc_path, offset, length, None))
+                    except ValueError as e:
+                        html = e
+                    answered.add(i)
+                    yield i, html
             z, start = None, None
             for offset, record_offset, i in stream:  # sorted: each stream read forward once
                 if offset != start:  # one stream for a one-stream file, one per multi-record member
@@ -617,8 +633,9 @@ def read_records_at(
                         done[key] = _html(_reparsed(raw, warc_path, offset, places[i][1], record_offset))
                     except ValueError as e:
                         done[key] = e
+                answered.add(i)
                 yield i, done[key]
     except OSError as e:  # the file failed: the places not answered yet get the error
-        for offset, record_offset, i in stream:
-            if (offset, record_offset) not in done:
+        for i in range(len(places)):
+            if i not in answered:
                 yield i, e

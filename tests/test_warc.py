@@ -336,3 +336,19 @@ def test_later_member_holding_several_records(tmp_path):
     assert [answers[i] for i in range(len(places))] == [
         _page(int(r.url[-1])).decode() for r in reversed(pages)
     ]
+
+
+def test_read_records_at_reports_a_corrupt_member(tmp_path):
+    """A member that no longer inflates is an error for its place only (it escaped as a zlib
+    error, which the final stage does not catch); the places around it are read."""
+    from corpus.warc import read_records_at
+
+    members = [gzip_member(r) for r in _records(3)]
+    bad = bytearray(members[1])
+    bad[20:40] = b"\xff" * 20
+    p = _write(tmp_path / "bad.warc.gz", members[0] + bytes(bad) + members[2])
+    places = [(0, len(members[0]), None), (len(members[0]), len(bad), None)]
+    places.append((len(members[0]) + len(bad), len(members[2]), None))
+    got = dict(read_records_at(p, places))
+    assert got[0] == _page(0).decode() and got[2] == _page(2).decode()
+    assert isinstance(got[1], ValueError)
