@@ -459,6 +459,17 @@ def test_onednn_linear_matches_matmul():
 
     if platform.machine() in ("x86_64", "AMD64"):
         assert lin._kernel(), "x86 PyTorch builds ship oneDNN: the fast fp32 path must be taken"
+    saved_min, lin._MIN_MACS = lin._MIN_MACS, 1  # these small products must take the kernel too
+    try:
+        _check_onednn_linear(lin)
+    finally:
+        lin._MIN_MACS = saved_min
+    x = torch.randn(8, 128)  # a decoder-sized product takes matmul
+    assert not lin._use_onednn(x, torch.randn(128, 128))
+    assert lin._use_onednn(torch.randn(2560, 128), torch.randn(128, 128)) == bool(lin._kernel())
+
+
+def _check_onednn_linear(lin) -> None:
     gen = torch.Generator().manual_seed(0)
     w = torch.randn(24, 16, generator=gen, requires_grad=True)
     base = torch.randn(5, 7, 32, generator=gen)

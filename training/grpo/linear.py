@@ -5,8 +5,9 @@ kernels only on Intel processors; on an AMD EPYC (this project's CI and benchmar
 runs its generic path, ~100 GFLOP/s per core, where oneDNN's fp32 kernel (also inside every
 x86 PyTorch build, the one bf16 products already use) reaches ~250. Measured on the embedded
 GRPO model's shapes (2,560 rows, one thread): forward and input-gradient products 2.3x faster,
-weight-gradient products 1.5x. bfloat16 products (autocast) already go to oneDNN and are left
-alone, as is everything off the CPU.
+weight-gradient products 1.5x. Small products (the decoder's per-token ones) stay on matmul,
+which has less fixed cost per call. bfloat16 products (autocast) already go to oneDNN and are
+left alone, as is everything off the CPU.
 
 The kernel is `torch.ops.mkldnn._linear_pointwise` (what TorchInductor's CPU backend emits for a
 linear layer), wrapped in an autograd Function whose backward uses the same kernel for both
@@ -63,10 +64,17 @@ class _OneDNNLinear(torch.autograd.Function):
         return dx, dw
 
 
+# Below ~1M multiply-adds a product takes matmul: a oneDNN call has ~12 us of fixed cost, which the
+# decoder's per-token products (8-24 rows) do not earn back (128x128 weight, 8 rows: 13.6 vs 5.5 us;
+# crossover at 0.7-0.9M multiply-adds for weights of 128-688 rows, one thread, this AMD EPYC).
+# The update pass's products (2,560 rows) are far above it. An empty product has no primitive.
+_MIN_MACS = 1 << 20
+
+
 def _use_onednn(x: torch.Tensor, w: torch.Tensor) -> bool:
     return (
         x.device.type == "cpu"
-        and x.numel() > 0  # oneDNN has no primitive for an empty product
+        and x.numel() // max(1, x.shape[-1]) * w.shape[0] * w.shape[1] >= _MIN_MACS
         and x.dtype == torch.float32
         and w.dtype == torch.float32
         and not torch.is_autocast_enabled("cpu")
