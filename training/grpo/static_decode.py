@@ -139,10 +139,12 @@ def generate_static(
             tok = draws.draw(row_logits, temperature, top_p, generator, draw=sample_inverse_cdf)
             if t == max_new_tokens - 1 or draws.finished:
                 break
-            # Unmerged, every row owns its slot: no pair repeats, so no slot ever splits.
-            owner, slot_tok, slot_q = _split_slots(owner, tok, slot_q, logits.shape[-1], layers)
+            c = P + t  # cache column of this token (columns before it are filled)
+            if merge_prefixes:
+                owner, slot_tok, slot_q = _split_slots(owner, tok, slot_q, logits.shape[-1], layers, c)
+            else:  # every row owns its slot from the start: no slot ever splits
+                slot_tok = tok
             B = slot_q.numel()
-            c = P + t  # cache column of this token
             cis = cis_q[t].index_select(0, slot_q)  # [B, 1, D/2]
             if padded:
                 hidden = hidden_q.index_select(0, slot_q)[..., : c + 1]
@@ -169,12 +171,12 @@ def generate_static(
 
 
 def _split_slots(
-    owner: torch.Tensor, tok: torch.Tensor, slot_q: torch.Tensor, vocab: int, layers: list
+    owner: torch.Tensor, tok: torch.Tensor, slot_q: torch.Tensor, vocab: int, layers: list, filled: int
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """After each row drew `tok`, regroup rows by (slot, token): a slot whose rows drew one token
     keeps its place; one whose rows drew k different tokens keeps the first (smallest token) and
-    gets k−1 new slots at the end, each a copy of its cache rows. Returns the rows' new slots, each
-    slot's token and each slot's question."""
+    gets k−1 new slots at the end, each a copy of its cache rows (the `filled` columns written so
+    far). Returns the rows' new slots, each slot's token and each slot's question."""
     B = slot_q.numel()
     pairs, row_pair = torch.unique(owner * vocab + tok, return_inverse=True)  # sorted: by slot, then token
     if pairs.numel() == B:  # no slot split: one pair per slot, in slot order
@@ -185,8 +187,9 @@ def _split_slots(
     new_slot = torch.where(extra, B + extra.long().cumsum(0) - 1, parent)
     src, dst = parent[extra], new_slot[extra]
     for *_, kt_cache, v_cache in layers:
-        kt_cache.index_copy_(0, dst, kt_cache.index_select(0, src))
-        v_cache.index_copy_(0, dst, v_cache.index_select(0, src))
+        kt, vc = kt_cache[..., :filled], v_cache[:, :, :filled]
+        kt.index_copy_(0, dst, kt.index_select(0, src))
+        vc.index_copy_(0, dst, vc.index_select(0, src))
     slot_tok = torch.empty_like(pairs)
     slot_tok[new_slot] = pairs % vocab
     return new_slot[row_pair], slot_tok, torch.cat([slot_q, slot_q[src]])

@@ -350,12 +350,12 @@ class GRPOTrainer:
         )
         # The passes below run on each group's distinct outputs, weighted by their copies.
         device = ro.completion_ids.device
-        adv = adv.to(device)  # rewards are scored on the host
-        if cfg.distinct_outputs:
+        if cfg.distinct_outputs:  # keyed on the host, where the rewards were scored
             distinct = distinct_outputs(ro.completion_ids, ro.completion_mask, adv, cfg.group_size)
-            batch, adv = ro.select(distinct.rows), adv[distinct.rows]
+            batch, adv = ro.select(distinct.rows), adv[distinct.rows.cpu()]
         else:
             distinct, batch = Distinct(torch.arange(N, device=device), torch.ones(N, device=device)), ro
+        adv = adv.to(device)
         weights = distinct.counts
         question = distinct.rows // cfg.group_size
         U = distinct.rows.numel()
