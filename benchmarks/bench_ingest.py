@@ -43,6 +43,7 @@ import json
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -408,8 +409,7 @@ def main() -> None:
 
         def paired(name: str, key: str) -> float:
             """Median over repeats of datatrove's `key` / `name`'s `key` (time ratios: speed-ups)."""
-            ratios = sorted(d[key] / m[key] for m, d in zip(runs[name], runs["datatrove"]))
-            return ratios[len(ratios) // 2]
+            return statistics.median(d[key] / m[key] for m, d in zip(runs[name], runs["datatrove"]))
 
         ratio_wall, ratio_cpu = paired("mathmine", "seconds"), paired("mathmine", "cpu")
         ratio_all_text = paired("mathmine_all_text", "cpu")
