@@ -31,6 +31,7 @@ import torch.nn.functional as F
 
 from training import precision
 from training.grpo.linear import linear
+from training.grpo.logprobs import kept_indices, position_ids_from_mask, prompt_rows
 
 
 def supported(model) -> bool:
@@ -229,11 +230,6 @@ def _bias(key_ok: torch.Tensor, causal_from: int, T: int) -> torch.Tensor:
     ]
 
 
-def kept_indices(mask: torch.Tensor) -> torch.Tensor | None:
-    """Flat indices of the real positions of `mask`, or None when every position is real."""
-    return None if bool(mask.all()) else mask.reshape(-1).nonzero().squeeze(-1)
-
-
 def prompt_pass(
     model, prompt_ids: torch.Tensor, prompt_mask: torch.Tensor, weights: list[LayerWeights]
 ) -> tuple[torch.Tensor, list[tuple[torch.Tensor, torch.Tensor]]]:
@@ -241,8 +237,6 @@ def prompt_pass(
     each layer's keys and values [Q, KV, P, D] (keys rotated, in the permuted head order).
     Position ids count from each row's first real token, as `generate` does; padded positions
     skip the MLP (nobody reads them)."""
-    from training.grpo.logprobs import position_ids_from_mask
-
     shape = Shape.of(model)
     pmask = prompt_mask.bool()
     cis = rope_table(model, position_ids_from_mask(prompt_mask))
@@ -271,8 +265,6 @@ def grouped_logits(
     as in the unshared computation. Position ids count from each row's first real token, as
     `generate` does.
     """
-    from training.grpo.logprobs import position_ids_from_mask, prompt_rows
-
     shape = Shape.of(model)
     inner = model.model
     rows = prompt_rows(repeats, prompt_ids.shape[0], prompt_ids.device)

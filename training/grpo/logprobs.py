@@ -37,6 +37,11 @@ def position_ids_from_mask(attention_mask: torch.Tensor) -> torch.Tensor:
     return (attention_mask.long().cumsum(-1) - 1).clamp(min=0)
 
 
+def kept_indices(mask: torch.Tensor) -> torch.Tensor | None:
+    """Flat indices of the real positions of `mask`, or None when every position is real."""
+    return None if bool(mask.all()) else mask.reshape(-1).nonzero().squeeze(-1)
+
+
 def prefill(model: torch.nn.Module, ids: torch.Tensor, mask: torch.Tensor):
     """One forward over left-padded prompts into a fresh DynamicCache, projecting only the last
     position to the vocabulary; returns (cache, output, position ids, padded).
@@ -72,8 +77,6 @@ def packed_positionwise(model: torch.nn.Module, keep: torch.Tensor) -> Iterator[
     projections stay unpacked: measured on the embedded task, their gathers cost more than their
     small matmuls save. Layers without an `mlp` module are left as they are.
     """
-    from training.grpo.llama_math import kept_indices
-
     inner = getattr(getattr(model, "module", model), "model", None)
     layers = getattr(inner, "layers", None)
     idx = kept_indices(keep)

@@ -46,6 +46,7 @@ from training import precision
 from training.grpo import llama_math
 from training.grpo.linear import linear
 from training.grpo.llama_math import normalize, rotate
+from training.grpo.logprobs import position_ids_from_mask
 
 
 def sample_inverse_cdf(probs: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -80,7 +81,6 @@ def generate_static(
     rounding (products over fewer rows). All G rows of a question start in one slot (the
     prompt's). False: one slot per row.
     """
-    from training.grpo.logprobs import position_ids_from_mask
     from training.grpo.rollout import Draws
 
     shape = llama_math.Shape.of(model)
