@@ -27,7 +27,8 @@ help:
 
 install: $(VENV)/.installed $(LID_MODEL)
 
-$(VENV)/.installed: pyproject.toml
+# corpus/_htmlscan.c is compiled by the editable install: a change to it rebuilds
+$(VENV)/.installed: pyproject.toml corpus/_htmlscan.c
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/pip install -q $(TORCH)

@@ -27,9 +27,9 @@ from corpus import shards
 from corpus.columns import table_from_columns
 from corpus.executors import Executor, Task, executor_option, make_executor, merge_counts
 from corpus.language import detect_languages
-from corpus.markers import math_markers, out_links
+from corpus.markers import math_markers, out_links, resolve_links
 from corpus.schema import DOCUMENT_SCHEMA, DROPPED_SCHEMA, MATH_FAMILIES
-from corpus.text_fast import shared_extractor
+from corpus.text_fast import scan_page, shared_extractor
 from corpus.tokens import count_tokens
 from corpus.urls import domain_of_host, host_of
 from corpus.warc import CC_BASE_URL, WarcOpenError, WarcRecord, expand_inputs, iter_warc
@@ -51,9 +51,12 @@ class IngestConfig:
     """Records larger than this (bytes) are skipped as `too_large`, never held in memory."""
     min_text_chars: int = 200
     """Pages whose extracted text is shorter are dropped as `text_too_short`."""
+    extractor: str = "scan"
+    """Fast tier: `scan` (one native pass, text + links; see corpus.text_fast) or `resiliparse`
+    (lexbor DOM in a time-limited child process; the former default, ~5x slower)."""
     extract_timeout_s: float = 5.0
     """Wall-clock limit per page for text extraction; overruns are cut off (`extract_timeout`).
-    0 extracts in-process without a limit (faster, but one pathological page can stall a task)."""
+    0: no limit (with `resiliparse`, in-process: one pathological page can stall a task)."""
     main_content: bool = True
     """Fast tier keeps only main-content blocks (drops navigation/boilerplate by heuristics)."""
     max_links: int = 256
@@ -147,9 +150,15 @@ def ingest_warc(warc_path: str, out_path: str, dropped_path: str, cfg: IngestCon
         pending.clear()
 
     try:
+        if cfg.extractor not in ("scan", "resiliparse"):
+            raise ValueError(f"ingest.extractor must be 'scan' or 'resiliparse', not {cfg.extractor!r}")
         records = iter_warc(warc_path, cfg.max_page_bytes)
-        fx = shared_extractor(cfg.extract_timeout_s, cfg.main_content)
-        restarts0 = fx.restarts
+        fx = (
+            shared_extractor(cfg.extract_timeout_s, cfg.main_content)
+            if cfg.extractor == "resiliparse"
+            else None
+        )
+        restarts0 = fx.restarts if fx else 0
         for rec in records:
             records_in += 1
             if rec.record_type and rec.record_type != "response" and not rec.error:
@@ -168,12 +177,18 @@ def ingest_warc(warc_path: str, out_path: str, dropped_path: str, cfg: IngestCon
             if not rec.is_html:
                 drop(row, "not_html")
                 continue
-            # markers and links on the raw bytes; decoding happens with extraction (in the worker)
-            counts = math_markers(rec.payload)
+            counts = math_markers(rec.payload)  # on the raw bytes
             for fam in MATH_FAMILIES:
                 row[f"math_{fam}"] = counts[fam]
-            row["out_links"] = out_links(rec.payload, rec.url, cfg.max_links)
-            text, err = fx.extract(rec.payload, rec.charset)
+            if fx is None:  # one pass: text and links
+                text, hrefs, base = scan_page(
+                    rec.payload, rec.charset, cfg.main_content, cfg.extract_timeout_s
+                )
+                row["out_links"] = resolve_links(hrefs, base, rec.url, cfg.max_links)
+                err = None if text is not None else "extract_timeout"
+            else:  # links from the raw bytes; decoding happens with extraction (in the child)
+                row["out_links"] = out_links(rec.payload, rec.url, cfg.max_links)
+                text, err = fx.extract(rec.payload, rec.charset)
             if err:
                 drop(row, err.split(":", 1)[0])
                 continue
@@ -186,7 +201,7 @@ def ingest_warc(warc_path: str, out_path: str, dropped_path: str, cfg: IngestCon
             if len(pending) >= 256:
                 flush()
         flush()
-        stats["extract_restarts"] = fx.restarts - restarts0
+        stats["extract_restarts"] = fx.restarts - restarts0 if fx else 0
     except WarcOpenError as e:
         if not cfg.skip_unopenable:
             raise

@@ -277,18 +277,35 @@ def out_links(html: str | bytes, base_url: str | None, limit: int = 256) -> list
 
     Relative links are resolved against `<base href>` or the page URL, so in-domain links count for
     domain discovery. At most `limit` links are kept (link farms would otherwise bloat shards).
-    The common forms (absolute, `//host/…`, `/path`) are resolved by string operations; only
-    path-relative links go through `urljoin` (it costs ~10 µs a call, and pages carry hundreds).
+    Reads the raw HTML with regular expressions; ingest gets the same hrefs from its one-pass
+    scanner (`corpus.text_fast.scan_page`) and calls `resolve_links` directly.
     """
     raw = isinstance(html, (bytes, bytearray))
     if limit <= 0:
         return []
     href_re, base_re = (_BHREF, _BBASE) if raw else (_HREF, _BASE)
-    base = base_url or ""
     m = base_re.search(html, 0, 1 << 16)
-    if m:
+    return resolve_links(
+        (a or b or c for a, b, c in href_re.findall(html)), m.group(1) if m else None, base_url, limit
+    )
+
+
+def resolve_links(hrefs, base_href: str | bytes | None, base_url: str | None, limit: int = 256) -> list[str]:
+    """`hrefs` (raw attribute values, str or UTF-8 bytes, in page order) as absolute http(s) URLs,
+    deduplicated, fragments removed, at most `limit`; relative ones resolved against `base_href`
+    (the page's `<base href>`) or else `base_url` (the page URL).
+
+    The common forms (absolute, `//host/…`, `/path`) are resolved by string operations; only
+    path-relative links go through `urljoin` (it costs ~10 µs a call, and pages carry hundreds).
+    """
+    if limit <= 0:
+        return []
+    base = base_url or ""
+    if base_href:
+        if isinstance(base_href, (bytes, bytearray)):
+            base_href = base_href.decode("utf-8", "replace")
         with contextlib.suppress(ValueError):
-            base = urljoin(base, m.group(1).decode("utf-8", "replace") if raw else m.group(1))
+            base = urljoin(base, base_href)
     scheme, origin = "", ""
     if base.startswith(("http://", "https://")):
         try:
@@ -299,10 +316,10 @@ def out_links(html: str | bytes, base_url: str | None, limit: int = 256) -> list
     seen: dict[str, None] = {}
     # navigation repeats the same hrefs many times: normalise each distinct raw href once
     # (in page order; equal raw hrefs normalise equally, so the result is the same)
-    for href in dict.fromkeys(a or b or c for a, b, c in href_re.findall(html)):
+    for href in dict.fromkeys(hrefs):
         if not href:
             continue
-        if raw:
+        if not isinstance(href, str):
             href = href.decode("utf-8", "replace")  # URLs are ASCII or UTF-8 in practice
         href = href.strip()
         if not href or href[0] == "#":
