@@ -20,10 +20,12 @@ Data: every shared WARC (real Common Crawl captures, a wget crawl, webrecorder c
 WARC of real saved HTML pages from ../shared/data (math and non-math, English and Chinese) wrapped
 into response records, repeated under distinct URLs to reach a few hundred pages.
 
-The extraction is more than half of mathmine's time, and resiliparse's main-content heuristics
-are ~0.5 ms of it. The benchmark shows what they buy: word precision and recall of the fast text
-against the llm-webkit ground truth with and without them, and a third pipeline row, mathmine
-with `main_content=False` (not the default), for its speed.
+mathmine's fast tier is its one-pass scanner (corpus/_htmlscan.c: text, main-content rules and
+links without a DOM). A third pipeline row runs mathmine with `extractor=resiliparse`, the DOM
+extractor the tier used before (in a time-limited child process), for comparison; and a quality
+table gives word precision and recall of the fast text against the llm-webkit ground truth for
+the scan, for resiliparse, and for all text (no main-content rules), so the speed is not bought
+with quality.
 
 Also measured: the WARC readers alone (records + payloads, no extraction) -- FastWARC streaming,
 warcio streaming, and mathmine's framing + FastWARC parsing -- which is why corpus/warc.py reads
@@ -186,20 +188,20 @@ def _run_datatrove(
     return {"pages": pages, "kept": kept}
 
 
-def run_mathmine(folder: Path, out: Path, main_content: bool = True) -> dict:
+def run_mathmine(folder: Path, out: Path, extractor: str = "scan") -> dict:
     from corpus.executors import LocalExecutor
     from corpus.ingest import IngestConfig, run_ingest
     from corpus.text_fast import close_shared_extractors
 
-    cfg = IngestConfig(main_content=main_content)
+    cfg = IngestConfig(extractor=extractor)
     s = run_ingest([str(folder / "*.warc*")], str(out), cfg, LocalExecutor(1))
     close_shared_extractors()  # reap the extraction child so its CPU time is counted (RUSAGE_CHILDREN)
     return {"pages": s["responses"], "kept": s["kept"]}
 
 
-def run_mathmine_all_text(folder: Path, out: Path) -> dict:
-    """mathmine's ingest with `main_content=False` (not the default; see `fast_tier_quality`)."""
-    return run_mathmine(folder, out, main_content=False)
+def run_mathmine_resiliparse(folder: Path, out: Path) -> dict:
+    """mathmine's ingest with `extractor=resiliparse` (the former default, not the default now)."""
+    return run_mathmine(folder, out, extractor="resiliparse")
 
 
 def run_isolated(name: str, folder: Path, out: Path) -> tuple[dict, float]:
@@ -285,7 +287,8 @@ def bench_stages(files: list[Path]) -> list[dict]:
 
     from corpus.charset import decode_html
     from corpus.language import detect_languages, load_model
-    from corpus.markers import math_markers, out_links
+    from corpus.markers import math_markers, out_links, resolve_links
+    from corpus.text_fast import scan_page
     from corpus.tokens import count_tokens
     from corpus.warc import iter_warc
 
@@ -297,25 +300,31 @@ def bench_stages(files: list[Path]) -> list[dict]:
     n = len(pages)
     html: list[str] = []
     texts: list[str] = []
+    scans: list = []
     steps = [
         ("WARC framing + parsing (per page)", lambda: None),
         ("math markers", lambda: [math_markers(r.payload) for r in pages]),
-        ("out-links", lambda: [out_links(r.payload, r.url) for r in pages]),
-        ("charset decode", lambda: html.extend(decode_html(r.payload, r.charset)[0] for r in pages)),
         (
-            "extract main_content=True (used)",
-            lambda: texts.extend(
-                extract_plain_text(h, main_content=True, preserve_formatting=True, alt_texts=False)
-                for h in html
-            ),
+            "scan: charset check + text + hrefs (used)",
+            lambda: scans.extend(scan_page(r.payload, r.charset) for r in pages),
         ),
         (
-            "extract main_content=False (not used)",
+            "resolve the scan's hrefs (used)",
+            lambda: [resolve_links(h, b, r.url) for r, (_, h, b) in zip(pages, scans)],
+        ),
+        ("resiliparse path: out-links regex", lambda: [out_links(r.payload, r.url) for r in pages]),
+        (
+            "resiliparse path: charset decode",
+            lambda: html.extend(decode_html(r.payload, r.charset)[0] for r in pages),
+        ),
+        (
+            "resiliparse path: extract main_content=True",
             lambda: [
-                extract_plain_text(h, main_content=False, preserve_formatting=True, alt_texts=False)
+                extract_plain_text(h, main_content=True, preserve_formatting=True, alt_texts=False)
                 for h in html
             ],
         ),
+        ("(texts of the scan)", lambda: texts.extend(t for t, _, _ in scans)),
         ("language ID (batched, 2000 chars)", lambda: detect_languages(texts, 2000)),
         ("token count", lambda: [count_tokens(t) for t in texts]),
     ]
@@ -324,15 +333,16 @@ def bench_stages(files: list[Path]) -> list[dict]:
         t0 = time.process_time()
         fn()
         dt = read_s if name.startswith("WARC") else time.process_time() - t0
-        rows.append({"step": name, "ms_per_page": dt * 1000 / n})
+        if not name.startswith("("):
+            rows.append({"step": name, "ms_per_page": dt * 1000 / n})
     return rows
 
 
 def fast_tier_quality() -> list[dict]:
-    """Why the fast tier keeps resiliparse's main-content heuristics although they cost ~0.5 ms a
-    page: word precision / recall of the fast text against the llm-webkit ground truth (the
-    expected main content of real pages), with and without them. Bag-of-words overlap of \\w+
-    tokens, lower-cased; the pages with ground truth are few, so this is a sign, not a score."""
+    """Word precision / recall of the fast text against the llm-webkit ground truth (the expected
+    main content of real pages): the scan (used), resiliparse's main content (used before), and
+    all text (no main-content rules). Bag-of-words overlap of \\w+ tokens, lower-cased; the pages
+    with ground truth are few, so this is a sign, not a score; the last row sums all pages."""
     import re
     from collections import Counter
 
@@ -340,17 +350,28 @@ def fast_tier_quality() -> list[dict]:
 
     word = re.compile(r"\w+")
     rows = []
+    totals: dict[str, int] = {}
     for gt in sorted(SHARED.glob("html_llm_webkit/groundtruth/*.jsonl.gz")):
         truth = json.loads(gzip.decompress(gt.read_bytes()))
         gold = Counter(word.findall(truth["content"].lower()))
         row: dict = {"page": gt.name.removesuffix(".jsonl.gz")}
-        for label, main in (("main_content", True), ("all_text", False)):
-            got = Counter(word.findall(extract_text(truth["html"], main).lower()))
+        for label, main, extractor in (
+            ("scan", True, "scan"),
+            ("resiliparse", True, "resiliparse"),
+            ("all_text", False, "scan"),
+        ):
+            got = Counter(word.findall(extract_text(truth["html"], main, extractor).lower()))
             both = sum((got & gold).values())
             row[f"{label}_P"] = round(both / max(1, sum(got.values())), 3)
             row[f"{label}_R"] = round(both / max(1, sum(gold.values())), 3)
+            for k, v in (("both", both), ("got", sum(got.values())), ("gold", sum(gold.values()))):
+                totals[f"{label}_{k}"] = totals.get(f"{label}_{k}", 0) + v
         rows.append(row)
-    return rows
+    micro: dict = {"page": "all pages (micro)"}
+    for label in ("scan", "resiliparse", "all_text"):
+        micro[f"{label}_P"] = round(totals[f"{label}_both"] / max(1, totals[f"{label}_got"]), 3)
+        micro[f"{label}_R"] = round(totals[f"{label}_both"] / max(1, totals[f"{label}_gold"]), 3)
+    return [*rows, micro]
 
 
 def main() -> None:
@@ -373,7 +394,7 @@ def main() -> None:
         quality = fast_tier_quality()
         print_table(quality, "Fast tier vs llm-webkit ground truth (word precision / recall)")
 
-        names = ("mathmine", "datatrove", "mathmine_all_text")
+        names = ("mathmine", "datatrove", "mathmine_resiliparse")
         runs: dict[str, list[dict]] = {name: [] for name in names}
         for _ in range(repeats):  # interleaved, so drift on the machine hits every pipeline alike
             for name in names:
@@ -393,7 +414,7 @@ def main() -> None:
             rows.append(
                 {
                     "pipeline": name,
-                    "pages_read": counted[name.removesuffix("_all_text")],
+                    "pages_read": counted[name.removesuffix("_resiliparse")],
                     "pages_both": pages,
                     # its own stats: datatrove docs read; mathmine responses
                     "pipeline_count": median["res"]["pages"],
@@ -412,11 +433,11 @@ def main() -> None:
             return statistics.median(d[key] / m[key] for m, d in zip(runs[name], runs["datatrove"]))
 
         ratio_wall, ratio_cpu = paired("mathmine", "seconds"), paired("mathmine", "cpu")
-        ratio_all_text = paired("mathmine_all_text", "cpu")
+        ratio_resiliparse = paired("mathmine_resiliparse", "cpu")
         print_table(rows, f"Ingest: one worker each (pages/s per core; median of {repeats} interleaved runs)")
         print(
             f"\nmathmine / datatrove: {ratio_wall:.1f}x pages/s (wall, one worker), {ratio_cpu:.1f}x pages per CPU-second"
-            f"\n(with main_content=False, not the default: {ratio_all_text:.1f}x per CPU-second)"
+            f"\n(with extractor=resiliparse, the former default: {ratio_resiliparse:.1f}x per CPU-second)"
         )
         path = write_result(
             "ingest" if copies == 6 else f"ingest_copies{copies}",
@@ -430,7 +451,7 @@ def main() -> None:
                 "pipelines": rows,
                 "ratio_pages_per_s": ratio_wall,
                 "ratio_pages_per_cpu_s": ratio_cpu,
-                "ratio_pages_per_cpu_s_all_text": ratio_all_text,
+                "ratio_pages_per_cpu_s_resiliparse": ratio_resiliparse,
                 "fast_tier_quality": quality,
             },
         )
