@@ -26,6 +26,8 @@ help:
 	@echo "make test | test-all | lint | bench | stats | pretrain | sft | grpo | eval | clean"
 
 install: $(VENV)/.installed $(LID_MODEL)
+	@# the editable install builds corpus/_htmlscan*.so in the source tree; `git clean -x` removes it
+	@$(BIN)/python -c "import corpus._htmlscan" 2>/dev/null || $(BIN)/pip install -q --no-deps -e .
 
 # corpus/_htmlscan.c is compiled by the editable install: a change to it rebuilds
 $(VENV)/.installed: pyproject.toml corpus/_htmlscan.c
