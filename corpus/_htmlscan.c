@@ -746,6 +746,7 @@ typedef struct {
     int overflow;  /* opens beyond MAX_DEPTH, not recorded */
     int skip_from; /* stack index of the element whose subtree is skipped outright; -1 none */
     int body_at;   /* stack index of <body> (or <html>); -1 none */
+    int head_at;   /* stack index of an open <head>; -1 none */
     int roots;     /* elements naming the article body (ROOT_CLASS, role=main) */
     Range root;    /* the first one's output range (end 0 while open) and stack depth */
     Range *drops;  /* output ranges of dropped elements */
@@ -776,6 +777,7 @@ static void pop_to(Scan *sc, int idx) { /* pop entries idx.. (inclusive) */
         const TagInfo *t = e->tag;
         if (sc->depth == sc->skip_from) sc->skip_from = -1;
         if (sc->depth == sc->body_at) sc->body_at = -1;
+        if (sc->depth == sc->head_at) sc->head_at = -1;
         if (!e->shown) continue;
         Text *tx = &sc->text;
         if (e->is_link) tx->in_link--;
@@ -848,7 +850,6 @@ static void implied_ends(Scan *sc, const TagInfo *t) {
     static const int row_stop[] = {T_TABLE, T_TBODY, T_THEAD, T_TFOOT, 0};
     static const int cell_stop[] = {T_TR, T_TABLE, 0};
     static const int sel_stop[] = {T_SELECT, 0};
-    static const int none[] = {0};
     int i = -1;
     if (sc->depth && (t->flags & F_CLOSE_P) && sc->stack[sc->depth - 1].tag &&
         sc->stack[sc->depth - 1].tag->id == T_P)
@@ -865,7 +866,7 @@ static void implied_ends(Scan *sc, const TagInfo *t) {
         if (i < 0) i = find_open(sc, T_TH, cell_stop);
         break;
     case T_OPTION: i = find_open(sc, T_OPTION, sel_stop); break;
-    case T_BODY: i = find_open(sc, T_HEAD, none); break;
+    case T_BODY: i = sc->head_at; break;
     case T_TBODY: case T_THEAD: case T_TFOOT: {
         int a = find_open(sc, T_TBODY, cell_stop + 1), b = find_open(sc, T_THEAD, cell_stop + 1),
             c = find_open(sc, T_TFOOT, cell_stop + 1);
@@ -877,10 +878,8 @@ static void implied_ends(Scan *sc, const TagInfo *t) {
     }
     if (i >= 0) pop_to(sc, i);
     /* content that cannot be in <head> ends it (a page that never closes its head) */
-    if (t->id != T_HEAD_OK && t->id != T_HEAD && t->id != T_BASE && t->id != T_HTML) {
-        int h = find_open(sc, T_HEAD, none);
-        if (h >= 0) pop_to(sc, h);
-    }
+    if (sc->head_at >= 0 && t->id != T_HEAD_OK && t->id != T_HEAD && t->id != T_BASE && t->id != T_HTML)
+        pop_to(sc, sc->head_at);
 }
 
 static int add_link(Scan *sc, PyObject **slot, const char *s, size_t n, int is_base) {
@@ -1138,6 +1137,7 @@ static int run_scan(Scan *sc, double deadline) {
         e->hash = h;
         e->tag = t;
         if (t && (t->id == T_BODY || (t->id == T_HTML && sc->body_at < 0))) sc->body_at = idx;
+        if (t && t->id == T_HEAD && sc->head_at < 0) sc->head_at = idx;
         /* (searched below <body>, as resiliparse queries its descendants) */
         int root = sc->main_content && !(t && (t->id == T_BODY || t->id == T_HTML)) && is_root(&a);
         if (hidden) continue;
@@ -1188,7 +1188,7 @@ static PyObject *scan(PyObject *self, PyObject *args) {
     sc->n = (size_t)html.len;
     sc->main_content = main_content;
     sc->want_links = want_links;
-    sc->skip_from = sc->body_at = -1;
+    sc->skip_from = sc->body_at = sc->head_at = -1;
     sc->links = PyList_New(0);
     PyObject *result = NULL;
     if (sc->links) {
