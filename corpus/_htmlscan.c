@@ -1138,9 +1138,9 @@ static int run_scan(Scan *sc, double deadline) {
         e->tag = t;
         if (t && (t->id == T_BODY || (t->id == T_HTML && sc->body_at < 0))) sc->body_at = idx;
         if (t && t->id == T_HEAD && sc->head_at < 0) sc->head_at = idx;
+        if (hidden) continue;
         /* (searched below <body>, as resiliparse queries its descendants) */
         int root = sc->main_content && !(t && (t->id == T_BODY || t->id == T_HTML)) && is_root(&a);
-        if (hidden) continue;
         if (root && ++sc->roots == 1) {
             e->is_root = 1;
             sc->root.start = sc->text.out.len;
