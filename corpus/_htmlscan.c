@@ -242,16 +242,13 @@ typedef struct {
     size_t link_bytes; /* output bytes written inside <a> (for link-cluster checks) */
 } Text;
 
-static void trim_trailing(Text *t) {
-    while (t->out.len && (t->out.p[t->out.len - 1] == ' ' || t->out.p[t->out.len - 1] == '\t')) t->out.len--;
-}
-
 static inline void want(Text *t, int brk) { if (brk > t->brk) t->brk = brk; }
 
+/* The output only grows (elements record offsets into it); spaces before a newline are removed
+ * when the text is composed. */
 static void flush_break(Text *t) {
     if (t->out.len) {
         if (t->brk >= 3) {
-            trim_trailing(t);
             buf_put(&t->out, "\n\n", t->brk == 4 ? 2 : 1);
         } else if (t->brk == 2) {
             buf_put(&t->out, "\t", 1);
@@ -284,6 +281,10 @@ static void add_text_(Text *t, const char *s, size_t n) {
             i++;
             continue;
         }
+        if (((uint8_t)c == 0xEE || ((uint8_t)c == 0xEF && i + 1 < n && (uint8_t)s[i + 1] <= 0xA3)) && i + 2 < n) {
+            i += 3; /* U+E000..U+F8FF: private use (icon fonts), dropped before any break is written */
+            continue;
+        }
         if (t->brk || t->bullet) flush_break(t);
         if (!buf_reserve(&t->out, 8)) return;
         if (c == '&') {
@@ -294,11 +295,10 @@ static void add_text_(Text *t, const char *s, size_t n) {
                 i += used;
                 continue;
             }
-        } else if ((uint8_t)c == 0xEE || ((uint8_t)c == 0xEF && i + 1 < n && (uint8_t)s[i + 1] <= 0xA3)) {
-            if (i + 2 < n) { /* U+E000..U+F8FF: private use */
-                i += 3;
-                continue;
-            }
+        } else if (c == '\r') { /* in <pre>: CR LF and a lone CR are line feeds (HTML input rules) */
+            if (i + 1 >= n || s[i + 1] != '\n') buf_put(&t->out, "\n", 1);
+            i++;
+            continue;
         }
         /* copy a run of ordinary bytes at once */
         size_t j = i + 1;
@@ -699,11 +699,13 @@ static Verdict judge(FlagCache *cache, const TagInfo *tag, const Attrs *a, int d
     if ((both & (W_LOGO | W_AD)) || a->data_ad || (cls & W_JUNK)) return v;
     if (block) {
         if (a->role_n && attr_in(a->role, a->role_n, SKIP_ROLES)) return v;
-        if (!(both & W_ARTICLE)) {
-            if ((ids & W_LANDMARK) || (both & (W_HEADER | W_FOOTER | W_NAV | W_RELATED | W_SEARCH | W_SIDEBAR |
-                                               W_MODAL | W_GALLERY | W_PRINT)))
-                return v;
+        if (both & W_ARTICLE) { /* an article's own container: kept, not checked for links */
+            v.hide = 0;
+            return v;
         }
+        if ((ids & W_LANDMARK) || (both & (W_HEADER | W_FOOTER | W_NAV | W_RELATED | W_SEARCH | W_SIDEBAR |
+                                           W_MODAL | W_GALLERY | W_PRINT)))
+            return v;
     }
     v.hide = 0;
     if (id == T_DIV && depth > 2 && !v.cluster_ratio) { v.cluster_ratio = 0.6f; v.cluster_max = 1500; }
@@ -713,7 +715,7 @@ static Verdict judge(FlagCache *cache, const TagInfo *tag, const Attrs *a, int d
 /* ------------------------------------------------------------------ the scanner */
 
 #define MAX_DEPTH 1024
-#define END_TAG_SEARCH 128 /* how far down the stack an end tag looks for its element */
+#define END_TAG_SEARCH 512 /* how far down the stack an end tag looks for its element */
 
 /* Main-content decisions are not taken by skipping text: the text of an element the rules drop
  * is written like any other and its output range recorded, and the ranges are cut out at the end.
@@ -748,7 +750,8 @@ typedef struct {
     int body_at;   /* stack index of <body> (or <html>); -1 none */
     int head_at;   /* stack index of an open <head>; -1 none */
     int roots;     /* elements naming the article body (ROOT_CLASS, role=main) */
-    Range root;    /* the first one's output range (end 0 while open) and stack depth */
+    Range root;    /* the first one's output range and stack depth */
+    int root_closed; /* its end tag (or an implied end) was seen: root.end is set */
     Range *drops;  /* output ranges of dropped elements */
     FlagCache flag_cache;
     size_t n_drops, cap_drops;
@@ -778,6 +781,7 @@ static void pop_to(Scan *sc, int idx) { /* pop entries idx.. (inclusive) */
         if (sc->depth == sc->skip_from) sc->skip_from = -1;
         if (sc->depth == sc->body_at) sc->body_at = -1;
         if (sc->depth == sc->head_at) sc->head_at = -1;
+        if (e->is_root) sc->root.end = sc->text.out.len, sc->root_closed = 1; /* may be empty */
         if (!e->shown) continue;
         Text *tx = &sc->text;
         if (e->is_link) tx->in_link--;
@@ -786,9 +790,9 @@ static void pop_to(Scan *sc, int idx) { /* pop entries idx.. (inclusive) */
             (float)(tx->link_bytes - e->links_at) > e->cluster_ratio * (float)len)
             e->dropped = 1; /* mostly link text: navigation, a list of related posts */
         if (e->dropped) add_drop(sc, e->out_at, tx->out.len, sc->depth);
-        if (e->is_root) sc->root.end = tx->out.len > sc->root.start ? tx->out.len : sc->root.start + 1;
         if (!t) continue;
         if (t->id == T_PRE) tx->pre--;
+        if (t->id == T_LI) tx->bullet = 0; /* an item without text leaves no bullet behind */
         if (t->flags & F_PARA) want(tx, 4);
         else if (t->flags & F_BLOCK) want(tx, 3);
         else if (t->id == T_TD || t->id == T_TH) want(tx, 2);
@@ -850,6 +854,7 @@ static void implied_ends(Scan *sc, const TagInfo *t) {
     static const int row_stop[] = {T_TABLE, T_TBODY, T_THEAD, T_TFOOT, 0};
     static const int cell_stop[] = {T_TR, T_TABLE, 0};
     static const int sel_stop[] = {T_SELECT, 0};
+    static const int no_stop[] = {0};
     int i = -1;
     if (sc->depth && (t->flags & F_CLOSE_P) && sc->stack[sc->depth - 1].tag &&
         sc->stack[sc->depth - 1].tag->id == T_P)
@@ -866,6 +871,7 @@ static void implied_ends(Scan *sc, const TagInfo *t) {
         if (i < 0) i = find_open(sc, T_TH, cell_stop);
         break;
     case T_OPTION: i = find_open(sc, T_OPTION, sel_stop); break;
+    case T_A: i = find_open(sc, T_A, no_stop); break; /* links do not nest: a new one ends the last */
     case T_BODY: i = sc->head_at; break;
     case T_TBODY: case T_THEAD: case T_TFOOT: {
         int a = find_open(sc, T_TBODY, cell_stop + 1), b = find_open(sc, T_THEAD, cell_stop + 1),
@@ -896,7 +902,7 @@ static int add_link(Scan *sc, PyObject **slot, const char *s, size_t n, int is_b
                 char tmp[8];
                 size_t len = 0, used = decode_ref(s + i, n - i, tmp, &len);
                 /* in attributes, a legacy name without ';' followed by '=' or alnum stays literal */
-                if (used && (s[i + used - 1] == ';' || i + used >= n ||
+                if (used && (s[i + used - 1] == ';' || s[i + 1] == '#' || i + used >= n ||
                              !(is_alpha(s[i + used]) || (s[i + used] >= '0' && s[i + used] <= '9') ||
                                s[i + used] == '='))) {
                     buf_put(&b, tmp, len);
@@ -923,12 +929,15 @@ static int add_link(Scan *sc, PyObject **slot, const char *s, size_t n, int is_b
     return r;
 }
 
-/* Skip raw text up to and including `</name ...>`; returns the position after it (or n). */
-static size_t skip_raw(const char *s, size_t n, size_t i, const char *name, size_t name_n) {
+/* Skip raw text up to and including `</name ...>`; returns the position after it (or n) and
+ * sets *content_end to where the raw text ends. */
+static size_t skip_raw(const char *s, size_t n, size_t i, const char *name, size_t name_n, size_t *content_end) {
+    *content_end = n;
     while (i < n) {
         const char *lt = memchr(s + i, '<', n - i);
         if (!lt) return n;
         i = (size_t)(lt - s);
+        *content_end = i;
         if (i + 2 + name_n <= n && s[i + 1] == '/') {
             size_t k = 0;
             while (k < name_n && lower(s[i + 2 + k]) == name[k]) k++;
@@ -940,6 +949,7 @@ static size_t skip_raw(const char *s, size_t n, size_t i, const char *name, size
         }
         i++;
     }
+    *content_end = n;
     return n;
 }
 
@@ -1029,6 +1039,11 @@ static int run_scan(Scan *sc, double deadline) {
         }
         const char *lt = memchr(s + i, '<', n - i);
         size_t j = lt ? (size_t)(lt - s) : n;
+        if (j > i && sc->head_at >= 0) { /* text ends a <head> the page never closed (HTML) */
+            size_t k = i;
+            while (k < j && is_ws(s[k])) k++;
+            if (k < j) pop_to(sc, sc->head_at);
+        }
         if (j > i && sc->skip_from < 0) add_text(&sc->text, s + i, j - i);
         i = j;
         if (i >= n) break;
@@ -1091,12 +1106,16 @@ static int run_scan(Scan *sc, double deadline) {
             }
             if (t && (t->id == T_BODY || t->id == T_HTML)) continue; /* content after them stays in body */
             if (sc->overflow) { sc->overflow--; continue; }
-            for (int k = sc->depth - 1; k >= 0 && k >= sc->depth - END_TAG_SEARCH; k--) {
+            int k = sc->depth - 1;
+            for (; k >= 0 && k >= sc->depth - END_TAG_SEARCH; k--) {
                 if (sc->stack[k].hash == h && (t ? sc->stack[k].tag == t : sc->stack[k].tag == NULL)) {
                     pop_to(sc, k);
                     break;
                 }
             }
+            /* a stray </p> makes an empty paragraph (HTML): a break */
+            if ((k < 0 || k < sc->depth - END_TAG_SEARCH) && t && t->id == T_P && sc->skip_from < 0)
+                want(&sc->text, 4);
             continue;
         }
         Attrs a;
@@ -1104,6 +1123,7 @@ static int run_scan(Scan *sc, double deadline) {
         int self_closing;
         i = parse_attrs(s, n, ne, &a, &self_closing);
         if (t) implied_ends(sc, t);
+        else if (sc->head_at >= 0) pop_to(sc, sc->head_at); /* so does an unknown element */
         int hidden = sc->skip_from >= 0;
         /* links from boilerplate too: navigation holds the in-domain links discovery follows */
         if (t && t->id == T_A && a.href && sc->want_links)
@@ -1111,8 +1131,15 @@ static int run_scan(Scan *sc, double deadline) {
         if (t && t->id == T_BASE && a.href && !sc->base)
             if (add_link(sc, &sc->base, a.href, a.href_n, 1) < 0) return -1;
         if (t && (t->flags & F_RAW)) {
-            if (t->flags & F_BLOCK && !hidden) want(&sc->text, 3);
-            i = skip_raw(s, n, i, t->name, name_n); /* `<script/>` opens raw text too */
+            size_t start = i, end;
+            i = skip_raw(s, n, i, t->name, name_n, &end); /* `<script/>` opens raw text too */
+            if (!(t->flags & F_SKIP) && !hidden) { /* <xmp>: its raw text is shown as preformatted */
+                want(&sc->text, 3);
+                sc->text.pre++;
+                add_text(&sc->text, s + start, end - start);
+                sc->text.pre--;
+                want(&sc->text, 3);
+            }
             continue;
         }
         if (t && t->id == T_BR) {
@@ -1162,7 +1189,11 @@ static int run_scan(Scan *sc, double deadline) {
         e->links_at = sc->text.link_bytes;
         if (t) {
             if (t->flags & F_BLOCK) want(&sc->text, (t->flags & F_PARA) ? 4 : 3);
-            if (t->id == T_PRE) sc->text.pre++;
+            if (t->id == T_PRE) {
+                sc->text.pre++;
+                if (i < n && s[i] == '\r') i++; /* a line break right after <pre> is not content */
+                if (i < n && s[i] == '\n') i++;
+            }
             if (t->id == T_LI) sc->text.bullet = 1;
             if (t->id == T_TD || t->id == T_TH) want(&sc->text, 2);
             if (t->id == T_A) {
@@ -1205,7 +1236,7 @@ static PyObject *scan(PyObject *self, PyObject *args) {
                 pop_to(sc, 0); /* close what the page left open: their drops count too */
                 Range keep = {0, sc->text.out.len, -1};
                 if (sc->roots == 1) /* one article body on the page: its text only */
-                    keep = (Range){sc->root.start, sc->root.end ? sc->root.end : sc->text.out.len, sc->root.depth};
+                    keep = (Range){sc->root.start, sc->root_closed ? sc->root.end : sc->text.out.len, sc->root.depth};
                 if (keep.end > sc->text.out.len) keep.end = sc->text.out.len;
                 if (keep.start > keep.end) keep.start = keep.end;
                 text = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(keep.end - keep.start));

@@ -19,7 +19,7 @@ _META = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{2,40})"
 META_SCAN_BYTES = 4096
 
 
-def _codec(label: str | None) -> str | None:
+def codec_name(label: str | None) -> str | None:
     """Python codec name for a charset label (WHATWG-mapped), or None if unknown."""
     if not label:
         return None
@@ -42,7 +42,7 @@ def decode_html(body: bytes, http_charset: str | None = None) -> tuple[str, str]
     if body.startswith(codecs.BOM_UTF8):
         return body[3:].decode("utf-8", "replace"), "bom:utf-8"
     for source, label in (("http", http_charset), ("meta", meta_charset(body))):
-        codec = _codec(label)
+        codec = codec_name(label)
         if codec:
             try:
                 return body.decode(codec), f"{source}:{codec}"
@@ -52,7 +52,7 @@ def decode_html(body: bytes, http_charset: str | None = None) -> tuple[str, str]
         return body.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    guess = _codec(detect_encoding(body, max_len=16384, from_html_meta=False)) or "windows-1252"
+    guess = codec_name(detect_encoding(body, max_len=16384, from_html_meta=False)) or "windows-1252"
     return bytes_to_str(body, guess, errors="replace", fallback_encodings=("utf-8", "windows-1252")), (
         f"detected:{guess}"
     )

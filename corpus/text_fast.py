@@ -31,7 +31,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from corpus import _htmlscan
-from corpus.charset import decode_html
+from corpus.charset import codec_name, decode_html, meta_charset
 
 _PKG_ROOT = str(Path(__file__).resolve().parents[1])
 
@@ -48,12 +48,14 @@ What the scanner drops as boilerplate (main_content=True). Depth counts from <bo
 - kept whatever follows: <body>, <main>, <h1>
 - tags: nav, aside, time; footer at depth < 3; ul at depth < 4
 - attributes: hidden, aria-hidden=true, aria-expanded=false, rel=author|icon|search|prev|next|tag,
-  itemprop=datePublished|author|url, data-ad*, style display:none / visibility:hidden
+  itemprop=datePublished|author|url, data-ad, data-advertisement, data-text-ad,
+  style display:none / visibility:hidden
 - class words: hidden/invisible/collapsed/display-none/h-0/nocontent/expandable (with is-,
   visually-, -xs..-2xl); skip links (a, div, li); logos; ads (ad, advert, sponsored, banner,
   promoted, donate ...); at depth > 2 sign-in, post meta (post-date, entry-meta, byline ...),
   social (share, social, follow, newsletter, likes ...)
-- block elements, unless a class/id part says article/entry/post/story/content/body/text/page:
+- block elements, unless a class/id part says article/entry/post/story/content/body/text/page
+  (such an element is kept and not checked for link clusters):
   ARIA roles (navigation, banner, complementary, contentinfo, search, dialog, menu ...), ids
   header/footer/right (with site-, global- ...), class/id header (site-header ...), footer,
   copyright, cookie, consent, legal, navigation (nav*, menu*, dropdown, breadcrumb, link-bar),
@@ -68,6 +70,36 @@ What the scanner drops as boilerplate (main_content=True). Depth counts from <bo
 """
 
 
+# 7-bit encodings that are not ASCII (escape sequences, shifts, UTF-16 NULs): ASCII bytes alone do
+# not make such a page ASCII text
+_NOT_ASCII_BASED = (
+    "utf_7",
+    "utf_16",
+    "utf_32",
+    "iso2022",
+    "hz",
+    "cp037",
+    "cp273",
+    "cp424",
+    "cp500",
+    "cp875",
+    "cp1026",
+    "cp1140",
+)
+
+
+def _plain_ascii(payload: bytes, charset: str | None) -> bool:
+    """Bytes that read as the same ASCII text whatever ASCII-based charset the page declares
+    (no decode needed)."""
+    if not payload.isascii() or b"\0" in payload or b"\x1b" in payload:
+        return False
+    for label in (charset, meta_charset(payload)):
+        codec = codec_name(label)
+        if codec and codec.replace("-", "_").startswith(_NOT_ASCII_BASED):
+            return False
+    return True
+
+
 def scan_page(
     payload: bytes, charset: str | None = None, main_content: bool = True, timeout_s: float = 0.0
 ) -> tuple[str | None, list[bytes], bytes | None]:
@@ -77,7 +109,7 @@ def scan_page(
     stands is scanned without a copy); `hrefs` are the raw `<a href>` values in page order
     (references decoded, see `corpus.markers.resolve_links`), `base_href` the first `<base href>`.
     `text` is None when the scan ran over `timeout_s` (<= 0: no limit)."""
-    if not (payload.isascii() and b"\0" not in payload):  # ASCII reads the same in any ASCII-based charset
+    if not _plain_ascii(payload, charset):
         text, how = decode_html(payload, charset)
         if how not in ("utf-8", "http:utf-8", "meta:utf-8"):  # else: the bytes are valid UTF-8 already
             payload = text.encode("utf-8", "surrogatepass")

@@ -82,6 +82,44 @@ def test_one_article_body_is_read_alone_two_are_not():
     assert text(inside) == "Story."
 
 
+@pytest.mark.parametrize(
+    "html,main_content,expected",
+    [
+        # output offsets stay valid: spaces before a break are removed only when composing
+        ("<pre>x   </pre><nav>NAVIGATION</nav><p>After</p>", True, "x\n\nAfter"),
+        ("<pre>code  </pre><div class=post-content>été ok</div>", True, "été ok"),
+        # an empty (or never-read) article body gives no text, as in resiliparse
+        ("<div class=post-content></div><p>été</p>", True, ""),
+        ("<p>Intro</p><figure class=main-content><img></figure><p>After</p>", True, ""),
+        # a new <a> ends the open one, so the paragraph is not all link text
+        (
+            "<body><div><div><div class=entry><p><a href=1>one<a href=2>two</a> "
+            + "Plain words here. " * 8
+            + "</p>",
+            True,
+            "onetwo " + " ".join(["Plain words here."] * 8),
+        ),
+        (
+            "<div>First sentence.</p>Second sentence.</div>",
+            False,
+            "First sentence.\n\nSecond sentence.",
+        ),  # stray </p>
+        ("<head><title>T</title><font face=arial>Hello world</font><p>more", True, "Hello world\n\nmore"),
+        (
+            "<nav><ul><li><a href=/><img src=logo></a></li></ul></nav><p>Text</p>",
+            True,
+            "Text",
+        ),  # no stray bullet
+        ("<p>a</p><xmp>shown <b></xmp><p>b</p>", True, "a\n\nshown <b>\n\nb"),
+        ("<p>Menu <i>\uf0c9</i> <i>\uf0c9</i> Home</p>", True, "Menu Home"),  # icon-font characters
+        ("<div>x</div><pre>\ncode</pre><pre>a\r\nb\rc</pre>", False, "x\ncode\na\nb\nc"),
+        ("<div class=sidebar>" + "<font>" * 130 + "x</div><p>Main text</p>", True, "Main text"),
+    ],
+)
+def test_html_parsing_rules(html, main_content, expected):
+    assert text(html, main_content) == expected
+
+
 def test_svg_self_closing_children_do_not_leak_the_skip():
     html = "<body><svg>" + "<path d='M0'/>" * 500 + "</svg><p>after the icon</p></body>"
     assert text(html) == "after the icon"
@@ -100,11 +138,13 @@ def test_links_from_the_scan_equal_the_regex_reader(shared_data):
 def test_href_references_and_base():
     _, hrefs, base = scan_page(
         b"<base href='https://b.example/x/'><a href=\"q?a=1&amp;b=2&copy=3\">x</a><a href=y>y</a>"
+        b"<a href='?a=&#38b'>z</a>"
     )
-    assert hrefs == [b"q?a=1&b=2&copy=3", b"y"] and base == b"https://b.example/x/"
+    assert hrefs == [b"q?a=1&b=2&copy=3", b"y", b"?a=&b"] and base == b"https://b.example/x/"
     assert resolve_links(hrefs, base, "https://page.example/") == [
         "https://b.example/x/q?a=1&b=2&copy=3",
         "https://b.example/x/y",
+        "https://b.example/x/?a=&b",
     ]
 
 
@@ -116,6 +156,11 @@ def test_href_references_and_base():
         (b"\xef\xbb\xbf<p>BOM \xc3\xa9</p>", None, "BOM é"),
         (b"<p>plain ascii</p>", "latin-1", "plain ascii"),
         (b"<p>bad \xff utf8 \xc3\xa9</p>", None, "bad ÿ utf8 Ã©"),  # not UTF-8: detected as 1252
+        (
+            '<meta charset="iso-2022-jp"><p>こんにちは数学</p>'.encode("iso-2022-jp"),
+            None,
+            "こんにちは数学",
+        ),  # 7-bit
     ],
 )
 def test_charsets(payload, charset, expected):
@@ -157,6 +202,14 @@ def test_hostile_input_never_crashes():
         "é",
         "<p>",
         "</div>",
+        "<pre>",
+        "  ",
+        "</pre>",
+        "<div class=post-content>",
+        "\uf015",
+        "<a href=x>",
+        "<nav>",
+        "<li>",
     ]
     for _ in range(2000):
         s = list(base)
