@@ -63,7 +63,7 @@ enum {
 enum {
     T_OTHER = 0, T_A, T_ARTICLE, T_ASIDE, T_BASE, T_BODY, T_BR, T_DD, T_DIV, T_DL, T_DT, T_FOOTER,
     T_HEAD, T_HEADER, T_HTML, T_LI, T_MAIN, T_NAV, T_OL, T_OPTION, T_P, T_PRE, T_SECTION, T_SELECT,
-    T_SPAN, T_TABLE, T_TBODY, T_TD, T_TFOOT, T_TH, T_THEAD, T_TR, T_UL, T_MENU, T_HEAD_OK, T_H1, T_TIME,
+    T_SPAN, T_TABLE, T_TBODY, T_TD, T_TFOOT, T_TH, T_THEAD, T_TR, T_UL, T_MENU, T_HEAD_OK, T_H1, T_TIME, T_SVG,
 };
 
 typedef struct {
@@ -95,7 +95,7 @@ static const TagInfo TAGS[] = {
     {"option", T_OPTION, F_BLOCK | F_SKIP}, {"p", T_P, BLK | F_PARA}, {"param", T_OTHER, F_VOID},
     {"plaintext", T_OTHER, F_RAW | F_SKIP}, {"pre", T_PRE, BLK}, {"script", T_HEAD_OK, F_RAW | F_SKIP},
     {"section", T_SECTION, BLK}, {"select", T_SELECT, F_SKIP}, {"source", T_OTHER, F_VOID},
-    {"span", T_SPAN, 0}, {"style", T_HEAD_OK, F_RAW | F_SKIP}, {"svg", T_OTHER, F_SKIP},
+    {"span", T_SPAN, 0}, {"style", T_HEAD_OK, F_RAW | F_SKIP}, {"svg", T_SVG, F_SKIP},
     {"table", T_TABLE, BLK}, {"tbody", T_TBODY, F_BLOCK}, {"td", T_TD, 0}, {"template", T_HEAD_OK, F_SKIP},
     {"textarea", T_OTHER, F_RAW | F_SKIP}, {"tfoot", T_TFOOT, F_BLOCK}, {"th", T_TH, 0},
     {"thead", T_THEAD, F_BLOCK}, {"time", T_TIME, 0}, {"title", T_HEAD_OK, F_RAW | F_SKIP}, {"tr", T_TR, F_BLOCK},
@@ -554,8 +554,7 @@ typedef struct {
 
 static int attr_flags_(const char *s, size_t n, int is_id);
 static int attr_flags(FlagCache *c, const char *s, size_t n, int is_id) {
-    uint32_t h = 2166136261u ^ (uint32_t)is_id;
-    for (size_t i = 0; i < n; i++) h = (h ^ (uint8_t)s[i]) * 16777619u;
+    uint32_t h = hash_bytes(s, n) ^ (uint32_t)is_id;
     uint32_t slot = h & (FLAG_CACHE - 1);
     if (c->len[slot] == n + 1 && c->hash[slot] == h) return c->flags[slot];
     int f = attr_flags_(s, n, is_id);
@@ -591,6 +590,7 @@ static int attr_flags_(const char *s, size_t n, int is_id) {
         w.any = 0;
         for (int k = 0; k < w.nparts; k++) w.any |= w.mask[k] = kw_mask(w.part[k], w.part_n[k]);
         f |= word_flags(&w, is_id);
+        if (!is_id && (kw_mask(w.w, w.n) & K_ROOT)) f |= W_ROOT;
     }
     return f;
 }
@@ -623,21 +623,9 @@ static int attr_in(const char *s, size_t n, const char *const *lits) {
 }
 
 /* Does the element name the article body (a ROOT_CLASS word in its class, or role=main)? */
-static int is_root(const Attrs *a) {
+static int is_root(FlagCache *cache, const Attrs *a) {
     if (a->role_n && attr_in(a->role, a->role_n, (const char *const[]){"main", NULL})) return 1;
-    const char *s = a->cls;
-    size_t n = a->cls_n, i = 0;
-    while (i < n) {
-        while (i < n && is_ws(s[i])) i++;
-        size_t st = i;
-        while (i < n && !is_ws(s[i])) i++;
-        char w[16];
-        size_t m = i - st;
-        if (!m || m > sizeof w) continue;
-        for (size_t k = 0; k < m; k++) w[k] = lower(s[st + k]);
-        if (kw_mask(w, m) & K_ROOT) return 1;
-    }
-    return 0;
+    return a->cls_n && (attr_flags(cache, a->cls, a->cls_n, 0) & W_ROOT);
 }
 
 static const char *const SKIP_ROLES[] = {"alert", "banner", "checkbox", "comment", "complementary", "contentinfo",
@@ -781,7 +769,10 @@ static void pop_to(Scan *sc, int idx) { /* pop entries idx.. (inclusive) */
         if (sc->depth == sc->skip_from) sc->skip_from = -1;
         if (sc->depth == sc->body_at) sc->body_at = -1;
         if (sc->depth == sc->head_at) sc->head_at = -1;
-        if (e->is_root) sc->root.end = sc->text.out.len, sc->root_closed = 1; /* may be empty */
+        if (e->is_root) { /* its range may be empty */
+            sc->root.end = sc->text.out.len;
+            sc->root_closed = 1;
+        }
         if (!e->shown) continue;
         Text *tx = &sc->text;
         if (e->is_link) tx->in_link--;
@@ -888,11 +879,10 @@ static void implied_ends(Scan *sc, const TagInfo *t) {
         pop_to(sc, sc->head_at);
 }
 
-static int add_link(Scan *sc, PyObject **slot, const char *s, size_t n, int is_base) {
-    /* attribute value: trim, decode references */
+/* An attribute value as bytes: trimmed, character references decoded (NULL: a Python error). */
+static PyObject *attr_value(const char *s, size_t n) {
     while (n && is_ws(*s)) { s++; n--; }
     while (n && is_ws(s[n - 1])) n--;
-    if (!n) return 0;
     PyObject *v;
     if (memchr(s, '&', n)) {
         Buf b = {0};
@@ -913,20 +903,13 @@ static int add_link(Scan *sc, PyObject **slot, const char *s, size_t n, int is_b
             buf_put(&b, s + i, 1);
             i++;
         }
-        if (b.oom) { PyMem_Free(b.p); PyErr_NoMemory(); return -1; }
+        if (b.oom) { PyMem_Free(b.p); return PyErr_NoMemory(); }
         v = PyBytes_FromStringAndSize(b.p, (Py_ssize_t)b.len);
         PyMem_Free(b.p);
     } else {
         v = PyBytes_FromStringAndSize(s, (Py_ssize_t)n);
     }
-    if (!v) return -1;
-    if (is_base) {
-        *slot = v;
-        return 0;
-    }
-    int r = PyList_Append(sc->links, v);
-    Py_DECREF(v);
-    return r;
+    return v;
 }
 
 /* Skip raw text up to and including `</name ...>`; returns the position after it (or n) and
@@ -1126,10 +1109,19 @@ static int run_scan(Scan *sc, double deadline) {
         else if (sc->head_at >= 0) pop_to(sc, sc->head_at); /* so does an unknown element */
         int hidden = sc->skip_from >= 0;
         /* links from boilerplate too: navigation holds the in-domain links discovery follows */
-        if (t && t->id == T_A && a.href && sc->want_links)
-            if (add_link(sc, NULL, a.href, a.href_n, 0) < 0) return -1;
-        if (t && t->id == T_BASE && a.href && !sc->base)
-            if (add_link(sc, &sc->base, a.href, a.href_n, 1) < 0) return -1;
+        if (t && (t->id == T_A ? sc->want_links : t->id == T_BASE && !sc->base) && a.href) {
+            PyObject *v = attr_value(a.href, a.href_n);
+            if (!v) return -1;
+            if (!PyBytes_GET_SIZE(v)) { /* an empty (or blank) href names nothing */
+                Py_DECREF(v);
+            } else if (t->id == T_BASE) {
+                sc->base = v;
+            } else {
+                int r = PyList_Append(sc->links, v);
+                Py_DECREF(v);
+                if (r < 0) return -1;
+            }
+        }
         if (t && (t->flags & F_RAW)) {
             size_t start = i, end;
             i = skip_raw(s, n, i, t->name, name_n, &end); /* `<script/>` opens raw text too */
@@ -1152,7 +1144,7 @@ static int run_scan(Scan *sc, double deadline) {
         }
         /* `<path/>`: foreign (SVG, MathML) and unknown elements honour the self-closing slash,
          * HTML elements ignore it (the HTML rule); <svg/> is foreign too */
-        if (self_closing && (!t || (t->flags & F_SKIP && !strcmp(t->name, "svg")))) continue;
+        if (self_closing && (!t || t->id == T_SVG)) continue;
         /* an element with content: push it (unknown tags too, so their end tags match) */
         if (sc->depth >= MAX_DEPTH) {
             sc->overflow++;
@@ -1167,7 +1159,7 @@ static int run_scan(Scan *sc, double deadline) {
         if (t && t->id == T_HEAD && sc->head_at < 0) sc->head_at = idx;
         if (hidden) continue;
         /* (searched below <body>, as resiliparse queries its descendants) */
-        int root = sc->main_content && !(t && (t->id == T_BODY || t->id == T_HTML)) && is_root(&a);
+        int root = sc->main_content && !(t && (t->id == T_BODY || t->id == T_HTML)) && is_root(&sc->flag_cache, &a);
         if (root && ++sc->roots == 1) {
             e->is_root = 1;
             sc->root.start = sc->text.out.len;
