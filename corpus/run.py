@@ -75,8 +75,8 @@ def reextract_shard(in_path: str, out_path: str, dropped_path: str, min_chars: i
                 **{f"math_{f}": counts.get(f, 0) for f in MATH_FAMILIES},
             }
         )
-    schema = t.schema
-    out = conform(pa.Table.from_pylist(kept, schema=schema) if kept else schema.empty_table())
+    schema = t.schema  # conformed above
+    out = pa.Table.from_pylist(kept, schema=schema) if kept else schema.empty_table()
     shards.write_table(out, out_path)
     if dropped:
         dschema = schema.append(pa.field("reason", pa.string()))

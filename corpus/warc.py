@@ -526,7 +526,7 @@ def _record(
 def _iter_stream(win: _Window, f, cap: int) -> Iterator[WarcRecord]:
     """The records of a WARC read from its gunzipped stream (see `_holds_several_records`), framed
     in the gunzipped bytes; each keeps its position there (`record_offset`, `length`) so
-    `read_payload_at` can find it again. Damage inside a deflate stream cannot be skipped: the rest
+    `read_record_at` can find it again. Damage inside a deflate stream cannot be skipped: the rest
     of the file after it is one error row (a record cut by it included)."""
     z = _GunzipStream(win.buf[: win.end - win.start], f)
     last: WarcRecord | None = None  # held back one frame: a stream error may end it
@@ -545,20 +545,6 @@ def _iter_stream(win: _Window, f, cap: int) -> Iterator[WarcRecord]:
 
 
 # ---------------------------------------------------------------- random access
-
-
-def read_payload_at(warc_path: str, offset: int, length: int, record_offset: int | None = None) -> WarcRecord:
-    """Re-read one record from its file, offset and length (as stored on every document). With
-    `record_offset` (a record inside a gzip stream or member holding several), the record is
-    `length` bytes at that position of the bytes gunzipped from `offset`: found by decompressing
-    up to it."""
-    with fsspec.open(warc_path, "rb") as f:
-        if record_offset is None:
-            raw = _read_member(f, offset, length)
-        else:
-            f.seek(offset)
-            raw = _GunzipStream(b"", f).read_at(record_offset, length)
-    return _reparsed(raw, warc_path, offset, length, record_offset)
 
 
 def _read_member(f, offset: int, length: int) -> bytes:
@@ -590,10 +576,14 @@ def read_record_at(warc_path: str, offset: int, length: int, record_offset: int 
     read from its gunzipped stream) in `warc_path`.
 
     Later stages (the math extractor) use this to re-read a selected page without rescanning the
-    file; a gunzipped-stream record is found by decompressing up to it (`read_records_at` reads
-    many in one pass).
+    file; a record inside a gzip stream or member holding several is `length` bytes at
+    `record_offset` of the bytes gunzipped from `offset`, found by decompressing up to it
+    (`read_records_at` reads many in one pass). ValueError when no record is readable there.
     """
-    return _html(read_payload_at(warc_path, offset, length, record_offset))
+    [(_, html)] = read_records_at(warc_path, [(offset, length, record_offset)])
+    if isinstance(html, Exception):
+        raise html
+    return html
 
 
 def _html(rec: WarcRecord) -> str:
@@ -608,7 +598,9 @@ def read_records_at(
     The file is opened once; records of a gunzipped stream are read in one forward pass over it,
     not one pass each."""
     stream = sorted((p[0], p[2], i) for i, p in enumerate(places) if p[2] is not None)
-    done: dict[tuple[int, int], str | Exception] = {}  # stream places: one asked for twice is read once
+    # a stream place asked for twice is read once (sorted: its copies come one after another)
+    last_key: tuple[int, int] | None = None
+    last_html: str | Exception = ""
     answered: set[int] = set()
     try:
         with fsspec.open(warc_path, "rb") as f:
@@ -627,14 +619,15 @@ def read_records_at(
                     f.seek(offset)
                     z, start = _GunzipStream(b"", f), offset
                 key = (offset, record_offset)
-                if key not in done:
+                if key != last_key:
                     raw = z.read_at(record_offset, places[i][1])
                     try:
-                        done[key] = _html(_reparsed(raw, warc_path, offset, places[i][1], record_offset))
+                        last_html = _html(_reparsed(raw, warc_path, offset, places[i][1], record_offset))
                     except ValueError as e:
-                        done[key] = e
+                        last_html = e
+                    last_key = key
                 answered.add(i)
-                yield i, done[key]
+                yield i, last_html
     except OSError as e:  # the file failed: the places not answered yet get the error
         for i in range(len(places)):
             if i not in answered:
